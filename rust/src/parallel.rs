@@ -1,0 +1,104 @@
+//! Thread-pool policy: how many threads the core uses, and what happens after `fork()`.
+//!
+//! Axolotl tokenizes with `datasets.map(num_proc > 1)`, which forks the Python process. A rayon
+//! pool that was running in the parent does not exist in the child (only the forking thread
+//! survives), so work submitted to it there would wait forever. Like the `tokenizers` bindings,
+//! we record whether the pool has been used; the Python layer calls [`mark_forked`] in the child
+//! (through `os.register_at_fork`), and from then on [`parallelism_enabled`] is false and every
+//! kernel runs on the calling thread.
+//!
+//! The thread count comes from `AXOLOTL_FAST_NUM_THREADS` when set (a positive integer), else
+//! from `RAYON_NUM_THREADS`, else from the number of CPUs. Asking for the count never starts
+//! the pool, so a process that only asks can fork safely.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Environment variable that sets the number of worker threads.
+pub const NUM_THREADS_ENV: &str = "AXOLOTL_FAST_NUM_THREADS";
+
+static POOL_USED: AtomicBool = AtomicBool::new(false);
+static FORKED_AFTER_USE: AtomicBool = AtomicBool::new(false);
+
+/// Reads the thread count requested through [`NUM_THREADS_ENV`], if any.
+pub fn requested_threads() -> Result<Option<usize>> {
+    match std::env::var(NUM_THREADS_ENV) {
+        Ok(value) => parse_thread_count(&value).map(Some),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::invalid_argument(
+            NUM_THREADS_ENV,
+            "the value is not valid unicode",
+        )),
+    }
+}
+
+fn parse_thread_count(value: &str) -> Result<usize> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::invalid_argument(
+            NUM_THREADS_ENV,
+            format!("expected a positive integer, got {value:?}"),
+        )),
+    }
+}
+
+/// The number of threads parallel kernels use in this process (1 once forked after use).
+pub fn num_threads() -> usize {
+    if !parallelism_enabled() {
+        return 1;
+    }
+    requested_threads()
+        .ok()
+        .flatten()
+        .or_else(|| {
+            let value = std::env::var("RAYON_NUM_THREADS").ok()?;
+            parse_thread_count(&value).ok()
+        })
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// Whether kernels may use the rayon pool in this process.
+pub fn parallelism_enabled() -> bool {
+    !FORKED_AFTER_USE.load(Ordering::SeqCst)
+}
+
+/// Records that the rayon pool has been started; call before submitting parallel work.
+pub fn mark_pool_used() {
+    POOL_USED.store(true, Ordering::SeqCst);
+}
+
+/// Called in a forked child. If the parent had started the pool, parallelism is switched off
+/// for the rest of the child's life.
+pub fn mark_forked() {
+    if POOL_USED.load(Ordering::SeqCst) {
+        FORKED_AFTER_USE.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_counts_must_be_positive_integers() {
+        assert_eq!(parse_thread_count("4").ok(), Some(4));
+        assert_eq!(parse_thread_count(" 2 ").ok(), Some(2));
+        for bad in ["0", "-1", "two", ""] {
+            let err = parse_thread_count(bad).unwrap_err();
+            assert!(err.to_string().contains(NUM_THREADS_ENV), "{err}");
+        }
+    }
+
+    #[test]
+    fn fork_disables_parallelism_only_after_the_pool_was_used() {
+        // One test owns the process-wide flags, so the order of checks is the scenario.
+        mark_forked();
+        assert!(parallelism_enabled(), "an unused pool survives a fork");
+        mark_pool_used();
+        assert!(parallelism_enabled());
+        mark_forked();
+        assert!(!parallelism_enabled());
+        assert_eq!(num_threads(), 1);
+    }
+}

@@ -1,0 +1,22 @@
+//! The Python extension module `axolotl_fast._core`: a thin layer over the core.
+//!
+//! One binding file per core module. Each binding extracts owned Rust values while attached to
+//! the interpreter, runs the core with the GIL released (`py.detach`), and converts the result
+//! or the core [`crate::Error`] (see [`error`]) back.
+
+mod build_info;
+mod error;
+mod parallel;
+
+use pyo3::prelude::*;
+
+/// Rust core of axolotl_fast. Use the `axolotl_fast` package rather than this module.
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use super::build_info::build_info;
+    #[pymodule_export]
+    use super::error::_raise_core_error;
+    #[pymodule_export]
+    use super::parallel::_after_fork_in_child;
+}

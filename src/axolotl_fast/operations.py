@@ -1,0 +1,84 @@
+"""Which axolotl_fast operations a config turns on, and which of them are active.
+
+An operation can be requested by the config and still not be active, because its capability is
+not built yet: then the plugin says so and leaves axolotl's own step in place. Nothing claims
+to accelerate what it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from axolotl_fast.args import AxolotlFastConfig
+from axolotl_fast.config_checks import BLOCK_KEY, lists_plugin
+
+__all__ = [
+    "OperationStatus",
+    "fast_config",
+    "operation_statuses",
+    "plugin_enabled",
+]
+
+# Operations whose Rust capability has not landed yet, with where it is tracked.
+_NOT_BUILT = {
+    "loader": "the streaming reader is not built yet (issue #3); axolotl loads the data",
+    "dedupe": "Rust dedupe is not built yet (issue #4); axolotl's "
+    "dataset_exact_deduplication setting applies unchanged",
+    "collator": "the Rust collator is not built yet (issue #5); axolotl's collator runs",
+    "packing": "alternative packers are not built yet (issue #5); axolotl's multipack "
+    "sampler decides the bins",
+}
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """The state of one operation for one config.
+
+    Attributes:
+        name: The key in the ``axolotl_fast:`` block.
+        requested: Whether the config asks for it.
+        active: Whether axolotl_fast actually performs it in this run.
+        note: One line for the log and the run report.
+    """
+
+    name: str
+    requested: bool
+    active: bool
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The status as a JSON-ready dict."""
+        return asdict(self)
+
+
+def plugin_enabled(cfg: Mapping[str, Any]) -> bool:
+    """Whether a config turns the plugin on: an ``axolotl_fast`` block or a plugins entry.
+
+    An installed entry point loads the plugin for every config; without either of these the
+    plugin stays inert.
+    """
+    return cfg.get(BLOCK_KEY) is not None or lists_plugin(cfg.get("plugins"))
+
+
+def fast_config(cfg: Mapping[str, Any]) -> AxolotlFastConfig:
+    """The validated ``axolotl_fast`` block of ``cfg`` (defaults when it is absent)."""
+    block = cfg.get(BLOCK_KEY) or {}
+    return AxolotlFastConfig.model_validate(dict(block))
+
+
+def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
+    """The status of every operation under ``config``, in block-key order."""
+    requested = {
+        "loader": config.loader,
+        "dedupe": config.dedupe,
+        "collator": config.collator,
+        "packing": config.packing != "axolotl",
+    }
+    statuses = []
+    for name, wanted in requested.items():
+        note = _NOT_BUILT.get(name, "active") if wanted else "off in the config"
+        active = wanted and name not in _NOT_BUILT
+        statuses.append(OperationStatus(name, wanted, active, note))
+    return statuses

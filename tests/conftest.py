@@ -1,0 +1,52 @@
+"""Shared fixtures: offline Hugging Face, a clean PluginManager, and the tiny kit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "AXOLOTL_DO_NOT_TRACK": "1",
+    "WANDB_MODE": "disabled",
+}
+os.environ.update(OFFLINE_ENV)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def axolotl_available() -> bool:
+    try:
+        import axolotl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture
+def plugin_manager():
+    """Axolotl's PluginManager, emptied before and after the test (as upstream does)."""
+    pytest.importorskip("axolotl")
+    from axolotl.integrations.base import PluginManager, reset_plugin_entry_points_cache
+
+    def clear() -> None:
+        reset_plugin_entry_points_cache()
+        PluginManager._cfg = None
+        PluginManager().plugins.clear()
+
+    clear()
+    yield PluginManager()
+    clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_kit(tmp_path_factory):
+    """The tiny model, tokenizer and data, built once per session."""
+    pytest.importorskip("axolotl")
+    from axolotl_fast.tiny import make_tiny_kit
+
+    return make_tiny_kit(tmp_path_factory.mktemp("tiny"), num_rows=200, seed=0)

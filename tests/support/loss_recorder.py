@@ -1,0 +1,27 @@
+"""A test-only Axolotl plugin that records the exact training losses.
+
+Axolotl's console log rounds losses to 3 decimals; this plugin's callback writes every logged
+``loss`` as a full float to ``$LOSS_RECORDER_FILE`` (one JSON number per line), so the
+plugin-on and plugin-off runs can be compared exactly. It is listed in both configs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from axolotl.integrations.base import BasePlugin
+from transformers import TrainerCallback
+
+
+class _RecordLosses(TrainerCallback):
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        path = os.environ.get("LOSS_RECORDER_FILE")
+        if path and logs and "loss" in logs:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(float(logs["loss"])) + "\n")
+
+
+class LossRecorderPlugin(BasePlugin):
+    def add_callbacks_post_trainer(self, cfg, trainer):
+        return [_RecordLosses()]

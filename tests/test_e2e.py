@@ -1,0 +1,137 @@
+"""Real `axolotl preprocess` + `axolotl train` on the tiny CPU config, plugin on and off.
+
+Both runs use the example configs from examples/configs with their paths pointed at a
+temporary tiny kit, plus a test-only plugin that records the exact losses
+(tests/support/loss_recorder.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import OFFLINE_ENV, REPO_ROOT
+
+pytest.importorskip("axolotl")
+yaml = pytest.importorskip("yaml")
+
+pytestmark = pytest.mark.e2e
+EXAMPLES = REPO_ROOT / "examples" / "configs"
+LOSS_RECORDER = "support.loss_recorder.LossRecorderPlugin"
+
+
+def write_config(example: str, kit, work: Path) -> Path:
+    cfg = yaml.safe_load((EXAMPLES / example).read_text())
+    cfg["base_model"] = str(kit.model_dir)
+    cfg["datasets"][0]["path"] = str(kit.jsonl)
+    cfg["dataset_prepared_path"] = str(work / "prepared")
+    cfg["output_dir"] = str(work / "out")
+    cfg["plugins"] = [*cfg.get("plugins", []), LOSS_RECORDER]
+    path = work / example
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def run_axolotl(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    axolotl = Path(sys.executable).with_name("axolotl")
+    result = subprocess.run(
+        [str(axolotl), *args], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, (
+        f"axolotl {args[0]} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return result
+
+
+def read_lines(path: Path) -> list:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def preprocess_and_train(example: str, kit, work: Path) -> dict:
+    work.mkdir()
+    config = write_config(example, kit, work)
+    env = {
+        **os.environ,
+        **OFFLINE_ENV,
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO_ROOT / "tests"), os.environ.get("PYTHONPATH", "")]
+        ),
+        "AXOLOTL_FAST_TRACE": str(work / "trace.jsonl"),
+        "LOSS_RECORDER_FILE": str(work / "losses.jsonl"),
+    }
+    run_axolotl("preprocess", str(config), env=env)
+    prepared = sorted(p.name for p in (work / "prepared").iterdir() if p.is_dir())
+    run_axolotl("train", str(config), "--launcher", "python", env=env)
+    return {
+        "trace": read_lines(work / "trace.jsonl"),
+        "losses": read_lines(work / "losses.jsonl"),
+        "prepared": prepared,
+        "out": work / "out",
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_kit, tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e")
+    return {
+        "fast": preprocess_and_train("tiny-cpu-fast.yml", tiny_kit, work / "fast"),
+        "plain": preprocess_and_train("tiny-cpu.yml", tiny_kit, work / "plain"),
+    }
+
+
+def test_plugin_hooks_fired_in_preprocess_and_train(runs):
+    trace = runs["fast"]["trace"]
+    hooks = [
+        (entry["hook"], entry.get("preprocess"), entry.get("is_eval"))
+        for entry in trace
+    ]
+    assert hooks == [
+        ("load_datasets", True, None),  # axolotl preprocess
+        ("load_datasets", False, None),  # axolotl train
+        ("get_collator_cls_and_kwargs", None, True),
+        ("get_collator_cls_and_kwargs", None, False),
+        ("post_trainer_create", None, None),
+        ("post_train", None, None),
+        ("post_train", None, None),
+        ("post_train_unload", None, None),
+    ]
+    assert len({entry["pid"] for entry in trace}) == 2  # two separate commands
+
+
+def test_plugin_is_inert_when_the_config_does_not_ask_for_it(runs):
+    # The entry point loads the plugin for the plain run too; it must do nothing.
+    assert runs["plain"]["trace"] == []
+    assert not (runs["plain"]["out"] / "axolotl_fast_report.json").exists()
+
+
+def test_losses_are_identical_with_and_without_the_plugin(runs):
+    fast, plain = runs["fast"]["losses"], runs["plain"]["losses"]
+    assert len(plain) == 3
+    assert all(isinstance(loss, float) and loss > 0 for loss in plain)
+    assert fast == plain
+
+
+def test_both_runs_prepared_the_same_dataset_and_saved_a_model(runs):
+    assert runs["fast"]["prepared"] == runs["plain"]["prepared"]
+    assert len(runs["fast"]["prepared"]) == 1
+    for name in ("fast", "plain"):
+        assert (runs[name]["out"] / "model.safetensors").exists()
+
+
+def test_run_report_says_what_was_active(runs):
+    report = json.loads((runs["fast"]["out"] / "axolotl_fast_report.json").read_text())
+    assert report["active_operations"] == []
+    assert report["hooks"][-1] == "post_train"
+    assert {op["name"] for op in report["operations"]} == {
+        "loader",
+        "dedupe",
+        "collator",
+        "packing",
+    }
