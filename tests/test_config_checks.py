@@ -141,3 +141,4 @@ def test_nothing_claims_to_be_active_before_it_is_built():
     assert all("not built yet" in s.note for s in statuses)
     off = operation_statuses(fast_config({"axolotl_fast": {"loader": False}}))
     assert off[0].note == "off in the config" and not off[0].requested
+    assert "axolotl's multipack sampler decides" in off[3].note

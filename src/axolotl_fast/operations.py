@@ -31,6 +31,9 @@ _NOT_BUILT = {
     "sampler decides the bins",
 }
 
+_OFF_DEFAULT = "off in the config"
+_OFF = {"packing": "packing: axolotl, so axolotl's multipack sampler decides the bins"}
+
 
 @dataclass(frozen=True)
 class OperationStatus:
@@ -78,7 +81,9 @@ def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
     }
     statuses = []
     for name, wanted in requested.items():
-        note = _NOT_BUILT.get(name, "active") if wanted else "off in the config"
+        note = (
+            _NOT_BUILT.get(name, "active") if wanted else _OFF.get(name, _OFF_DEFAULT)
+        )
         active = wanted and name not in _NOT_BUILT
         statuses.append(OperationStatus(name, wanted, active, note))
     return statuses
