@@ -117,7 +117,7 @@ def render(rows: list[Row], repeat: int) -> str:
     for row in rows:
         lines.append(
             f"| {row.case} | {row.ours.wall_s:.4f} | {row.ours.cpu_s:.4f} | "
-            f"{row.reference_name} | {row.reference.wall_s:.4f} | {row.ratio:.2f}× |"
+            f"{row.reference_name} | {row.reference.wall_s:.4f} | {row.ratio:.2f}x |"
         )
     lines += [
         "",
