@@ -37,14 +37,28 @@ def write_config(example: str, kit, work: Path) -> Path:
     return path
 
 
+def axolotl_env(**extra: str) -> dict[str, str]:
+    """Offline env in which the loss recorder plugin (tests/support) is importable."""
+    pythonpath = [str(REPO_ROOT / "tests"), os.environ.get("PYTHONPATH", "")]
+    return {
+        **os.environ,
+        **OFFLINE_ENV,
+        "PYTHONPATH": os.pathsep.join(pythonpath),
+        **extra,
+    }
+
+
 def run_axolotl(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     axolotl = Path(sys.executable).with_name("axolotl")
-    result = subprocess.run(
+    return subprocess.run(
         [str(axolotl), *args], env=env, capture_output=True, text=True, timeout=900
     )
-    assert result.returncode == 0, (
-        f"axolotl {args[0]} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    )
+
+
+def run_axolotl_ok(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = run_axolotl(*args, env=env)
+    output = f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, f"axolotl {args[0]} failed:\n{output}"
     return result
 
 
@@ -57,18 +71,13 @@ def read_lines(path: Path) -> list:
 def preprocess_and_train(example: str, kit, work: Path) -> dict:
     work.mkdir()
     config = write_config(example, kit, work)
-    env = {
-        **os.environ,
-        **OFFLINE_ENV,
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT / "tests"), os.environ.get("PYTHONPATH", "")]
-        ),
-        "AXOLOTL_FAST_TRACE": str(work / "trace.jsonl"),
-        "LOSS_RECORDER_FILE": str(work / "losses.jsonl"),
-    }
-    run_axolotl("preprocess", str(config), env=env)
+    env = axolotl_env(
+        AXOLOTL_FAST_TRACE=str(work / "trace.jsonl"),
+        LOSS_RECORDER_FILE=str(work / "losses.jsonl"),
+    )
+    run_axolotl_ok("preprocess", str(config), env=env)
     prepared = sorted(p.name for p in (work / "prepared").iterdir() if p.is_dir())
-    run_axolotl("train", str(config), "--launcher", "python", env=env)
+    run_axolotl_ok("train", str(config), "--launcher", "python", env=env)
     return {
         "trace": read_lines(work / "trace.jsonl"),
         "losses": read_lines(work / "losses.jsonl"),
@@ -135,3 +144,18 @@ def test_run_report_says_what_was_active(runs):
         "collator",
         "packing",
     }
+
+
+def test_cli_rejects_a_misspelled_key_before_doing_any_work(tiny_kit, tmp_path):
+    config = write_config("tiny-cpu-fast.yml", tiny_kit, tmp_path)
+    cfg = yaml.safe_load(config.read_text())
+    cfg["axolotl_fast"] = {"dedup": True}
+    config.write_text(yaml.safe_dump(cfg))
+    result = run_axolotl("preprocess", str(config), env=axolotl_env())
+    assert result.returncode != 0
+    last_line = (result.stdout + result.stderr).strip().splitlines()[-1]
+    assert last_line == (
+        "axolotl_fast.errors.ConfigError: unknown key axolotl_fast.dedup. "
+        "Did you mean 'dedupe'? Valid keys: collator, dedupe, loader, packing."
+    )
+    assert not (tmp_path / "prepared").exists()

@@ -175,17 +175,15 @@ impl Error {
     }
 }
 
+/// Arrow and Parquet errors carry no location; callers that know the file and row attach it
+/// by building [`Error::DataFormat`] themselves.
 impl From<arrow::error::ArrowError> for Error {
     fn from(err: arrow::error::ArrowError) -> Self {
-        match err {
-            arrow::error::ArrowError::InvalidArgumentError(reason) => {
-                Error::invalid_argument("arrow", reason)
-            }
-            other => Error::data_format(Location::default(), other.to_string()),
-        }
+        Error::data_format(Location::default(), err.to_string())
     }
 }
 
+/// See the `ArrowError` conversion above.
 impl From<parquet::errors::ParquetError> for Error {
     fn from(err: parquet::errors::ParquetError) -> Self {
         Error::data_format(Location::default(), err.to_string())
@@ -232,6 +230,20 @@ mod tests {
         let caught = std::panic::catch_unwind(|| std::panic::panic_any("boom")).unwrap_err();
         let err = Error::from_panic(caught.as_ref());
         assert!(matches!(err, Error::Internal(ref m) if m == "boom"));
+    }
+
+    #[test]
+    fn arrow_and_parquet_errors_become_data_format_errors() {
+        let arrow_err = arrow::error::ArrowError::ParseError("bad int".into());
+        assert!(
+            matches!(Error::from(arrow_err), Error::DataFormat { ref reason, .. }
+            if reason.contains("bad int"))
+        );
+        let parquet_err = parquet::errors::ParquetError::General("bad page".into());
+        assert!(
+            matches!(Error::from(parquet_err), Error::DataFormat { ref reason, .. }
+            if reason.contains("bad page"))
+        );
     }
 
     #[test]
