@@ -5,11 +5,7 @@
 #
 #   bash scripts/demo.sh
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
-  AXOLOTL_DO_NOT_TRACK=1 WANDB_MODE=disabled
-
-venv=$(bash scripts/venv.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 echo ">> build the extension (release) into $venv"
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --release --quiet
 config=examples/configs/tiny-cpu-fast.yml

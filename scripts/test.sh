@@ -6,15 +6,11 @@
 #
 #   bash scripts/test.sh [PYTEST ARGS...]
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
-  AXOLOTL_DO_NOT_TRACK=1 WANDB_MODE=disabled
-
-venv=$(bash scripts/venv.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 echo ">> build the extension (debug) into $venv"
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet
 bash scripts/lint.sh "$venv"
 echo ">> cargo test"
 cargo test --quiet
 echo ">> pytest"
-"$venv/bin/python" -m pytest "$@"
+AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest "$@"

@@ -16,6 +16,11 @@ OFFLINE_ENV = {
 }
 os.environ.update(OFFLINE_ENV)
 
+# The test command (scripts/test.sh) sets this: there, a broken or missing axolotl must fail
+# the run loudly instead of letting `importorskip` skip the plugin and end-to-end tests.
+if os.environ.get("AXOLOTL_FAST_REQUIRE_AXOLOTL") == "1":
+    import axolotl.integrations.base  # noqa: F401
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -83,6 +83,8 @@ def test_misspelled_block_key_names_key_suggestion_and_valid_keys(typo, suggesti
         "axolotl_fast_loader",
         "fast_axolotl",
         "fast-axolotl",
+        "axolotl_fats",
+        "axolotl_fastt",
     ],
 )
 def test_top_level_lookalikes_are_rejected(key):
@@ -100,6 +102,12 @@ def test_top_level_lookalikes_are_rejected(key):
         "plugins",
         "fast_attention",
         "axolotl_fast",
+        "axolotl_data",
+        "axolotl_args",
+        "axolotl_flash",
+        "axolotl_test",
+        "dedupe",
+        "packing",
     ],
 )
 def test_ordinary_keys_pass(key):
@@ -142,3 +150,32 @@ def test_nothing_claims_to_be_active_before_it_is_built():
     off = operation_statuses(fast_config({"axolotl_fast": {"loader": False}}))
     assert off[0].note == "off in the config" and not off[0].requested
     assert "axolotl's multipack sampler decides" in off[3].note
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"axolotl_fast": None, "loader": False},
+        {"plugins": ["axolotl_fast.FastPlugin"], "dedupe": True},
+        {"axolotl_fast": {"collator": False}, "packing": "bfd"},
+    ],
+)
+def test_block_keys_at_top_level_are_an_indentation_slip(cfg):
+    stray = next(k for k in cfg if k in block_keys())
+    with pytest.raises(
+        ConfigError, match=f"{stray!r} is an axolotl_fast setting"
+    ) as caught:
+        check_raw_config(cfg)
+    assert "Indent it under `axolotl_fast:`" in str(caught.value)
+    assert caught.value.key == stray
+
+
+def test_every_unknown_key_in_the_block_is_named():
+    with pytest.raises(ConfigError) as caught:
+        check_raw_config(
+            {"axolotl_fast": {"dedup": True, "colator": False, "loader": True}}
+        )
+    message = str(caught.value)
+    assert "axolotl_fast.dedup. Did you mean 'dedupe'?" in message
+    assert "axolotl_fast.colator. Did you mean 'collator'?" in message
+    assert "axolotl_fast.loader" not in message

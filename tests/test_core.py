@@ -51,6 +51,26 @@ def test_thread_count_follows_the_environment_variable():
     assert out.stdout.strip() == "3"
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "four", ""])
+def test_invalid_thread_count_is_an_error_not_a_silent_default(value):
+    code = textwrap.dedent(
+        """
+        import axolotl_fast
+        try:
+            axolotl_fast.build_info()
+        except axolotl_fast.InvalidArgumentError as err:
+            print(err.name, "|", err)
+        """
+    )
+    env = {**os.environ, "AXOLOTL_FAST_NUM_THREADS": value}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr  # importing still works
+    assert out.stdout.startswith("AXOLOTL_FAST_NUM_THREADS | ")
+    assert "expected a positive integer" in out.stdout
+
+
 def test_version_matches_the_installed_distribution():
     from importlib.metadata import version
 
@@ -111,6 +131,7 @@ def test_io_errors_become_builtin_os_errors_with_the_filename(kind, exc_type, er
         _core._raise_core_error(kind)
     assert caught.value.errno == errno
     assert caught.value.filename == "data/train.jsonl"
+    assert " (os error " not in str(caught.value)  # Python prints the errno itself
 
 
 def test_internal_errors_are_ours_but_not_value_errors():
@@ -132,15 +153,21 @@ def test_unknown_error_kind_is_a_plain_value_error():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_can_still_use_the_core():
     # Fork from a fresh single-threaded interpreter: pytest's process may hold torch threads.
+    # The child of a process whose pool has run must compute serially, on one thread.
     code = textwrap.dedent(
         """
         import os
         import axolotl_fast
+        from axolotl_fast import _core
+        assert axolotl_fast.build_info()["parallelism_enabled"]
+        _core._mark_pool_used()
         pid = os.fork()
         if pid == 0:
             info = axolotl_fast.build_info()
-            os._exit(0 if info["num_threads"] >= 1 else 3)
+            ok = not info["parallelism_enabled"] and info["num_threads"] == 1
+            os._exit(0 if ok else 3)
         _, status = os.waitpid(pid, 0)
+        assert axolotl_fast.build_info()["parallelism_enabled"], "the parent keeps its pool"
         raise SystemExit(os.waitstatus_to_exitcode(status))
         """
     )
@@ -176,3 +203,21 @@ def test_core_imports_without_axolotl_and_plugin_says_what_to_install():
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no_such_thing"):
         axolotl_fast.no_such_thing  # noqa: B018
+
+
+def test_a_broken_axolotl_dependency_is_not_reported_as_missing_axolotl(tmp_path):
+    # An importable axolotl whose own import fails (say a broken torch) must surface that
+    # error, not a misleading "pip install axolotl".
+    fake = tmp_path / "axolotl"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("import torch_that_is_broken_xyz\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", "import axolotl_fast.plugin"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "No module named 'torch_that_is_broken_xyz'" in out.stderr
+    assert "pip install" not in out.stderr

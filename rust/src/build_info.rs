@@ -1,8 +1,9 @@
 //! What this build of the core is: version, compiled-in capabilities and threading.
 //!
-//! `axolotl_fast.build_info()` and `axolotl-fast doctor` print it, so a bug report says which
-//! build it came from.
+//! `axolotl_fast.build_info()` returns it and the plugin's run report records it, so a bug report
+//! says which build it came from.
 
+use crate::error::Result;
 use crate::parallel;
 
 /// A description of the running build.
@@ -22,12 +23,17 @@ pub struct BuildInfo {
     pub target: String,
 }
 
+/// The crate version, equal to the Python package version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Describes the running build.
-pub fn build_info() -> BuildInfo {
-    BuildInfo {
-        version: env!("CARGO_PKG_VERSION"),
+///
+/// Fails when the thread-count setting is invalid (see [`crate::parallel::num_threads`]).
+pub fn build_info() -> Result<BuildInfo> {
+    Ok(BuildInfo {
+        version: VERSION,
         features: compiled_features(),
-        num_threads: parallel::num_threads(),
+        num_threads: parallel::num_threads()?,
         parallelism_enabled: parallel::parallelism_enabled(),
         profile: if cfg!(debug_assertions) {
             "debug"
@@ -35,7 +41,7 @@ pub fn build_info() -> BuildInfo {
             "release"
         },
         target: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
-    }
+    })
 }
 
 fn compiled_features() -> Vec<&'static str> {
@@ -59,28 +65,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn version_matches_the_crate() {
-        assert_eq!(build_info().version, env!("CARGO_PKG_VERSION"));
+    fn version_matches_the_crate() -> Result<()> {
+        assert_eq!(build_info()?.version, env!("CARGO_PKG_VERSION"));
+        Ok(())
     }
 
     #[test]
-    fn features_are_sorted_and_name_the_core_formats() {
-        let features = build_info().features;
+    fn features_are_sorted_and_name_the_core_formats() -> Result<()> {
+        let features = build_info()?.features;
         let mut sorted = features.clone();
         sorted.sort_unstable();
         assert_eq!(features, sorted);
         assert!(features.contains(&"parquet"));
         assert_eq!(features.contains(&"python"), cfg!(feature = "python"));
+        Ok(())
     }
 
     #[test]
-    fn profile_follows_debug_assertions() {
+    fn profile_follows_debug_assertions() -> Result<()> {
         let expected = if cfg!(debug_assertions) {
             "debug"
         } else {
             "release"
         };
-        assert_eq!(build_info().profile, expected);
-        assert!(build_info().num_threads >= 1);
+        let info = build_info()?;
+        assert_eq!(info.profile, expected);
+        assert!(info.num_threads >= 1);
+        Ok(())
     }
 }

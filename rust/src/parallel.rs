@@ -7,9 +7,10 @@
 //! (through `os.register_at_fork`), and from then on [`parallelism_enabled`] is false and every
 //! kernel runs on the calling thread.
 //!
-//! The thread count comes from `AXOLOTL_FAST_NUM_THREADS` when set (a positive integer), else
-//! from `RAYON_NUM_THREADS`, else from the number of CPUs. Asking for the count never starts
-//! the pool, so a process that only asks can fork safely.
+//! The thread count comes from `AXOLOTL_FAST_NUM_THREADS` when set (a positive integer; any
+//! other value is an error, never a silent default), else from `RAYON_NUM_THREADS` (ignored when
+//! invalid, as rayon itself does), else from the number of CPUs. Asking for the count never
+//! starts the pool, so a process that only asks can fork safely.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -44,18 +45,19 @@ fn parse_thread_count(value: &str) -> Result<usize> {
 }
 
 /// The number of threads parallel kernels use in this process (1 once forked after use).
-pub fn num_threads() -> usize {
+///
+/// Fails when `AXOLOTL_FAST_NUM_THREADS` is set to anything but a positive integer.
+pub fn num_threads() -> Result<usize> {
+    let requested = requested_threads()?;
     if !parallelism_enabled() {
-        return 1;
+        return Ok(1);
     }
-    requested_threads()
-        .ok()
-        .flatten()
+    Ok(requested
         .or_else(|| {
             let value = std::env::var("RAYON_NUM_THREADS").ok()?;
             parse_thread_count(&value).ok()
         })
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)))
 }
 
 /// Whether kernels may use the rayon pool in this process.
@@ -99,6 +101,6 @@ mod tests {
         assert!(parallelism_enabled());
         mark_forked();
         assert!(!parallelism_enabled());
-        assert_eq!(num_threads(), 1);
+        assert_eq!(num_threads().ok(), Some(1));
     }
 }

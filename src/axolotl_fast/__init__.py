@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from axolotl_fast.args import AxolotlFastArgs, AxolotlFastConfig
     from axolotl_fast.plugin import FastPlugin
 
-__version__: str = _core.build_info()["version"]
+__version__: str = _core.__version__
 
 __all__ = [
     "AxolotlFastArgs",

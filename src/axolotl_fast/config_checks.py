@@ -3,7 +3,10 @@
 Axolotl silently drops keys its schema does not know, so a misspelled ``axolotl_fst:`` block
 would turn the plugin off without a word. ``FastPlugin.register`` runs these checks on the raw
 config, before validation, and raises :class:`~axolotl_fast.errors.ConfigError` naming the key,
-the closest valid key and all valid ones.
+the closest valid key and all valid ones. The plugin is installed as an entry point and sees
+every config, so the lookalike test is deliberately narrow: a key is flagged only when it starts
+with ``axolotl_fast`` / ``fast_axolotl`` (any case, ``-`` or ``_``) or is one edit (insertion,
+deletion, substitution or swap of neighbours) away from ``axolotl_fast``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from typing import Any
 from axolotl_fast.args import AxolotlFastConfig
 from axolotl_fast.errors import ConfigError
 
-__all__ = ["BLOCK_KEY", "PLUGIN_NAMES", "check_raw_config", "lists_plugin"]
+__all__ = [
+    "BLOCK_KEY",
+    "PLUGIN_NAMES",
+    "block_keys",
+    "check_raw_config",
+    "lists_plugin",
+]
 
 BLOCK_KEY = "axolotl_fast"
 PLUGIN_NAMES = frozenset(
@@ -26,7 +35,6 @@ PLUGIN_NAMES = frozenset(
         "axolotl_fast.plugin:FastPlugin",
     }
 )
-_LOOKALIKE_CUTOFF = 0.8
 
 
 def block_keys() -> tuple[str, ...]:
@@ -40,13 +48,15 @@ def lists_plugin(plugins: Iterable[str] | None) -> bool:
 
 
 def check_raw_config(cfg: Mapping[str, Any]) -> None:
-    """Reject top-level keys that look like ours and unknown keys inside our block.
+    """Reject misspellings of our block and of the keys inside it.
 
     Args:
         cfg: The raw config (YAML plus CLI overrides), before validation.
 
     Raises:
-        ConfigError: A key is misspelled; the message names it and the valid keys.
+        ConfigError: A top-level key that looks like ``axolotl_fast``; one of the block's keys
+            written at the top level (an indentation slip) while the plugin is on; or unknown
+            keys inside the block. The message names the key and the valid keys.
     """
     for key in cfg:
         if isinstance(key, str) and _looks_like_block_key(key):
@@ -57,6 +67,8 @@ def check_raw_config(cfg: Mapping[str, Any]) -> None:
                 key=key,
                 valid_keys=(BLOCK_KEY,),
             )
+    if BLOCK_KEY in cfg or lists_plugin(cfg.get("plugins")):
+        _check_no_stray_block_keys(cfg)
     block = cfg.get(BLOCK_KEY)
     if isinstance(block, Mapping):
         _check_block_keys(block)
@@ -66,25 +78,54 @@ def _normalize(key: str) -> str:
     return key.lower().replace("_", "").replace("-", "")
 
 
+def _within_one_edit(a: str, b: str) -> bool:
+    """Optimal-string-alignment distance of ``a`` and ``b`` is at most 1."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        i, j = diffs[0], diffs[-1]
+        return len(diffs) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def _looks_like_block_key(key: str) -> bool:
     if key == BLOCK_KEY:
         return False
     normalized = _normalize(key)
     if normalized.startswith(("axolotlfast", "fastaxolotl")):
         return True
-    ratio = difflib.SequenceMatcher(None, normalized, _normalize(BLOCK_KEY)).ratio()
-    return ratio >= _LOOKALIKE_CUTOFF
+    return _within_one_edit(normalized, _normalize(BLOCK_KEY))
+
+
+def _check_no_stray_block_keys(cfg: Mapping[str, Any]) -> None:
+    for key in block_keys():
+        if key in cfg:
+            raise ConfigError(
+                f"config key {key!r} is an {BLOCK_KEY} setting written at the top level, "
+                f"where axolotl would ignore it silently. Indent it under `{BLOCK_KEY}:`.",
+                key=key,
+                valid_keys=(BLOCK_KEY,),
+            )
 
 
 def _check_block_keys(block: Mapping[str, Any]) -> None:
     valid = block_keys()
-    for key in block:
-        if key in valid:
-            continue
-        close = difflib.get_close_matches(str(key), valid, n=1)
+    unknown = [str(key) for key in block if key not in valid]
+    if not unknown:
+        return
+    problems = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, valid, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"unknown key {BLOCK_KEY}.{key}.{hint} Valid keys: {', '.join(valid)}.",
-            key=str(key),
-            valid_keys=valid,
-        )
+        problems.append(f"unknown key {BLOCK_KEY}.{key}.{hint}")
+    raise ConfigError(
+        f"{' '.join(problems)} Valid keys: {', '.join(valid)}.",
+        key=unknown[0],
+        valid_keys=valid,
+    )

@@ -14,6 +14,8 @@ try:
     from axolotl.integrations.base import BasePlugin, PluginManager
     from axolotl.utils.logging import get_logger
 except ImportError as err:  # pragma: no cover - exercised in a subprocess test
+    if err.name is not None and err.name.split(".")[0] != "axolotl":
+        raise  # axolotl is there but one of its own dependencies is broken: say that
     raise ImportError(
         "axolotl_fast.FastPlugin is the Axolotl plugin and needs axolotl 0.21 or newer "
         "(Python >= 3.12): pip install 'axolotl==0.21.0'. The core library "

@@ -10,9 +10,12 @@ use pyo3::types::PyDict;
 ///     ``num_threads`` (worker threads in this process), ``parallelism_enabled`` (False in a
 ///     child forked after the thread pool ran), ``profile`` ("release" or "debug") and
 ///     ``target`` ("arch-os").
+///
+/// Raises:
+///     InvalidArgumentError: ``AXOLOTL_FAST_NUM_THREADS`` is not a positive integer.
 #[pyfunction]
 pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let info = py.detach(crate::build_info::build_info);
+    let info = py.detach(crate::build_info::build_info)?;
     let dict = PyDict::new(py);
     dict.set_item("version", info.version)?;
     dict.set_item("features", info.features)?;

@@ -28,7 +28,7 @@ impl From<Error> for PyErr {
                 PyPermissionError::new_err((EACCES, "Permission denied", lossy(&path)))
             }
             Error::Io { path, source } => match source.raw_os_error() {
-                Some(errno) => PyOSError::new_err((errno, source.to_string(), lossy(&path))),
+                Some(errno) => PyOSError::new_err((errno, strerror(&source), lossy(&path))),
                 None => PyOSError::new_err(message),
             },
             Error::DataFormat { location, reason } => {
@@ -59,6 +59,15 @@ impl From<Error> for PyErr {
             Error::Interrupted => PyKeyboardInterrupt::new_err(message),
             Error::Internal(_) => python_error("InternalError", message, |_| Ok(())),
         }
+    }
+}
+
+/// The OS message without Rust's " (os error N)" suffix: Python prints the errno itself.
+fn strerror(source: &std::io::Error) -> String {
+    let text = source.to_string();
+    match text.find(" (os error ") {
+        Some(end) => text[..end].to_string(),
+        None => text,
     }
 }
 

@@ -18,5 +18,10 @@ mod _core {
     #[pymodule_export]
     use super::error::_raise_core_error;
     #[pymodule_export]
-    use super::parallel::_after_fork_in_child;
+    use super::parallel::{_after_fork_in_child, _mark_pool_used};
+
+    /// The version of the Rust core, equal to the package version.
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)] // Python's name for it
+    const __version__: &str = crate::build_info::VERSION;
 }
