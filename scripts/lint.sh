@@ -16,4 +16,4 @@ echo ">> ruff"
 "$venv/bin/ruff" check .
 "$venv/bin/ruff" format --check .
 echo ">> stubtest axolotl_fast._core"
-"$venv/bin/python" -m mypy.stubtest axolotl_fast._core
+"$venv/bin/python" -m mypy.stubtest --mypy-config-file pyproject.toml axolotl_fast._core

@@ -7,6 +7,7 @@
 pub mod build_info;
 pub mod error;
 pub mod parallel;
+pub mod read;
 
 #[cfg(feature = "python")]
 mod py;

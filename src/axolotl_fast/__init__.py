@@ -21,6 +21,7 @@ from axolotl_fast.errors import (
     InvalidArgumentError,
     SequenceTooLongError,
 )
+from axolotl_fast.reader import Reader, read
 
 if TYPE_CHECKING:
     from axolotl_fast.args import AxolotlFastArgs, AxolotlFastConfig
@@ -38,9 +39,11 @@ __all__ = [
     "FastPlugin",
     "InternalError",
     "InvalidArgumentError",
+    "Reader",
     "SequenceTooLongError",
     "__version__",
     "build_info",
+    "read",
 ]
 
 _LAZY = {

@@ -3,14 +3,19 @@
 Kept in sync with ``rust/src/py/`` and checked by ``mypy.stubtest`` in the lint step.
 """
 
-from typing import Any, NoReturn
+from os import PathLike
+from typing import Any, NoReturn, final
+
+import pyarrow as pa
 
 __all__ = [
+    "Reader",
     "__version__",
     "_after_fork_in_child",
     "_mark_pool_used",
     "_raise_core_error",
     "build_info",
+    "open_reader",
 ]
 
 __version__: str
@@ -26,3 +31,25 @@ def _after_fork_in_child() -> None:
 
 def _raise_core_error(kind: str) -> NoReturn:
     """Raise the Python exception that a core error of ``kind`` maps to (a test hook)."""
+
+@final
+class Reader:
+    """A stream of ``pyarrow.RecordBatch`` over local files; use ``axolotl_fast.read``."""
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The ``pyarrow.Schema`` of every batch."""
+
+    def next_batch(self) -> pa.RecordBatch | None:
+        """The next ``pyarrow.RecordBatch``, or ``None`` at the end. Runs without the GIL."""
+
+    def to_pyarrow_reader(self) -> pa.RecordBatchReader:
+        """Hand the rest of the stream to a ``pyarrow.RecordBatchReader`` (zero-copy)."""
+
+def open_reader(
+    paths: list[str | PathLike[str]],
+    batch_size: int,
+    columns: list[str] | None = None,
+    format: str | None = None,
+) -> Reader:
+    """Open local files for streaming (see ``axolotl_fast.read``)."""

@@ -4,9 +4,13 @@
 //! the interpreter, runs the core with the GIL released (`py.detach`), and converts the result
 //! or the core [`crate::Error`] (see [`error`]) back.
 
+// Doc comments here are the Python docstrings (Google style), not rustdoc Markdown.
+#![allow(clippy::doc_markdown)]
+
 mod build_info;
 mod error;
 mod parallel;
+mod read;
 
 use pyo3::prelude::*;
 
@@ -19,6 +23,8 @@ mod _core {
     use super::error::_raise_core_error;
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
+    #[pymodule_export]
+    use super::read::{PyReader, open_reader};
 
     /// The version of the Rust core, equal to the package version.
     #[pymodule_export]

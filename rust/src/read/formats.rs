@@ -1,0 +1,206 @@
+//! One file's stream of record batches, for each supported format.
+//!
+//! Every decoder error becomes [`Error::DataFormat`] naming the file and the first row of the
+//! batch being decoded. A decoder that panics on corrupt input (arrow-rs does on some malformed
+//! files) is caught here and reported the same way: no panic crosses into Python.
+
+use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::ipc::reader::{FileReader, StreamReader};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::ReadOptions;
+use super::format::{self, Format};
+use super::ipc_guard;
+use crate::error::{Error, Location, Result};
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+
+/// The batches of one file, projected to the requested columns in the requested order.
+pub struct FileBatches {
+    path: PathBuf,
+    schema: SchemaRef,
+    /// Positions, within the decoder's (file-ordered) columns, of the requested columns.
+    order: Option<Vec<usize>>,
+    batches: Option<Batches>,
+    rows_read: u64,
+}
+
+/// Which file columns to decode (sorted) and how to reorder them into the requested order.
+struct Projection {
+    indices: Option<Vec<usize>>,
+    order: Option<Vec<usize>>,
+    schema: SchemaRef,
+}
+
+impl FileBatches {
+    /// Opens `path`, detecting (or checking) its format.
+    pub fn open(path: PathBuf, options: &ReadOptions) -> Result<Self> {
+        let format = format::detect(&path, options.format)?;
+        let opened = match format {
+            Format::Parquet => open_parquet(&path, options),
+            Format::ArrowFile => open_ipc_file(&path, options),
+            Format::ArrowStream => open_ipc_stream(&path, options),
+        };
+        let (projection, batches) = opened.map_err(|err| locate(err, &path))?;
+        Ok(FileBatches {
+            path,
+            schema: projection.schema,
+            order: projection.order,
+            batches: Some(batches),
+            rows_read: 0,
+        })
+    }
+
+    /// The schema of this file's batches after projection.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Where the reader is in this file, for error messages.
+    pub fn location(&self) -> Location {
+        Location {
+            path: Some(self.path.clone()),
+            row: Some(self.rows_read),
+            ..Location::default()
+        }
+    }
+
+    /// The next decoded batch, or `None` at the end of the file.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let Some(batches) = self.batches.as_mut() else {
+            return Ok(None);
+        };
+        let next = match catch_unwind(AssertUnwindSafe(|| batches.next())) {
+            Ok(next) => next,
+            Err(payload) => {
+                self.batches = None; // a decoder that panicked is not asked again
+                let reason = Error::from_panic(payload.as_ref()).to_string();
+                return Err(Error::data_format(
+                    self.location(),
+                    format!("corrupt data: the decoder failed ({reason})"),
+                ));
+            }
+        };
+        match next {
+            None => {
+                self.batches = None;
+                Ok(None)
+            }
+            Some(Err(err)) => {
+                self.batches = None;
+                Err(Error::data_format(self.location(), err.to_string()))
+            }
+            Some(Ok(batch)) => {
+                self.rows_read += batch.num_rows() as u64;
+                let batch = match &self.order {
+                    Some(order) => batch.project(order)?,
+                    None => batch,
+                };
+                Ok(Some(batch.with_schema(self.schema.clone())?))
+            }
+        }
+    }
+}
+
+/// Puts `path` into a location-less error from a decoder.
+fn locate(err: Error, path: &Path) -> Error {
+    match err {
+        Error::DataFormat { location, reason } if location.path.is_none() => Error::DataFormat {
+            location: Location {
+                path: Some(path.to_path_buf()),
+                ..location
+            },
+            reason,
+        },
+        other => other,
+    }
+}
+
+fn open_file(path: &Path) -> Result<File> {
+    File::open(path).map_err(|err| Error::io(path, err))
+}
+
+fn project(file_schema: &Schema, columns: Option<&[String]>) -> Result<Projection> {
+    let Some(columns) = columns else {
+        return Ok(Projection {
+            indices: None,
+            order: None,
+            schema: Arc::new(file_schema.clone()),
+        });
+    };
+    let mut wanted = Vec::with_capacity(columns.len());
+    for name in columns {
+        let index = file_schema.index_of(name).map_err(|_| {
+            let names: Vec<&str> = file_schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect();
+            Error::invalid_argument(
+                "columns",
+                format!("no column {name:?}; the file has {}", names.join(", ")),
+            )
+        })?;
+        if wanted.contains(&index) {
+            return Err(Error::invalid_argument(
+                "columns",
+                format!("column {name:?} is named twice"),
+            ));
+        }
+        wanted.push(index);
+    }
+    let mut indices = wanted.clone();
+    indices.sort_unstable();
+    let order = wanted
+        .iter()
+        .map(|w| indices.iter().position(|i| i == w).unwrap_or_default())
+        .collect();
+    Ok(Projection {
+        schema: Arc::new(file_schema.project(&wanted)?),
+        indices: Some(indices),
+        order: Some(order),
+    })
+}
+
+fn open_parquet(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(open_file(path)?)?;
+    let projection = project(builder.schema(), options.columns.as_deref())?;
+    let mut builder = builder.with_batch_size(options.batch_size);
+    if let Some(indices) = &projection.indices {
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    Ok((projection, Box::new(builder.build()?)))
+}
+
+fn open_ipc_file(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
+    ipc_guard::check_file(path)?;
+    let reader = FileReader::try_new_buffered(open_file(path)?, None)?;
+    let projection = project(&reader.schema(), options.columns.as_deref())?;
+    let Some(indices) = projection.indices.clone() else {
+        return Ok((projection, Box::new(reader)));
+    };
+    // Reopen with the projection, so unneeded columns are never decoded.
+    let reader = FileReader::try_new_buffered(open_file(path)?, Some(indices))?;
+    Ok((projection, Box::new(reader)))
+}
+
+fn open_ipc_stream(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
+    ipc_guard::check_stream(path)?;
+    let reader = StreamReader::try_new_buffered(open_file(path)?, None)?;
+    let projection = project(&reader.schema(), options.columns.as_deref())?;
+    let Some(indices) = projection.indices.clone() else {
+        return Ok((projection, Box::new(reader)));
+    };
+    // The stream has no footer to restart from: project each batch as it comes.
+    let batches = reader.map(move |batch| batch.and_then(|b| b.project(&indices)));
+    Ok((projection, Box::new(batches)))
+}

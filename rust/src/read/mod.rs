@@ -1,0 +1,167 @@
+//! Streaming readers: local dataset files into Arrow record batches.
+//!
+//! [`open`] expands the sources into a deterministic list of files ([`files`]), detects each
+//! file's format from its extension and confirms it by its magic bytes ([`format`]), opens a
+//! per-format batch stream ([`formats`]), and re-chunks the concatenation of all files into
+//! batches of exactly `batch_size` rows ([`rebatch`]; the last may be shorter). Memory is
+//! bounded by the batches in flight, never by the file size.
+//!
+//! Formats so far: Parquet (streamed by row group, column projection) and Arrow IPC, file
+//! and stream (including lz4/zstd IPC body compression).
+
+pub mod files;
+pub mod format;
+pub mod formats;
+pub mod ipc_guard;
+pub mod rebatch;
+
+use std::path::PathBuf;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::error::{Error, Result};
+pub use format::Format;
+use formats::FileBatches;
+use rebatch::Rebatcher;
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Rows per output batch (the last batch may be shorter). Must be positive.
+    pub batch_size: usize,
+    /// Columns to keep, in this order; `None` keeps every column in file order.
+    pub columns: Option<Vec<String>>,
+    /// Force a format instead of detecting it per file.
+    pub format: Option<Format>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            batch_size: 8192,
+            columns: None,
+            format: None,
+        }
+    }
+}
+
+/// A stream of record batches over one or more files, all with the same schema.
+pub struct BatchReader {
+    schema: SchemaRef,
+    pending: std::vec::IntoIter<PathBuf>,
+    current: Option<FileBatches>,
+    options: ReadOptions,
+    rebatcher: Rebatcher,
+    done: bool,
+}
+
+/// Opens `sources` (files and directories) for reading with `options`.
+///
+/// The first file is opened at once, so a missing file, an unknown format or a bad header
+/// fails here rather than on the first batch.
+pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
+    if options.batch_size == 0 {
+        return Err(Error::invalid_argument("batch_size", "must be positive"));
+    }
+    let paths = files::expand(sources)?;
+    let mut pending = paths.into_iter();
+    let first_path = pending
+        .next()
+        .ok_or_else(|| Error::invalid_argument("source", "no files to read"))?;
+    let first = FileBatches::open(first_path, &options)?;
+    let schema = first.schema();
+    Ok(BatchReader {
+        rebatcher: Rebatcher::new(schema.clone(), options.batch_size),
+        schema,
+        pending,
+        current: Some(first),
+        options,
+        done: false,
+    })
+}
+
+impl BatchReader {
+    /// The schema of every batch.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The next batch of exactly `batch_size` rows (fewer only for the last), or `None`.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            if let Some(batch) = self.rebatcher.pop_full()? {
+                return Ok(Some(batch));
+            }
+            if self.done {
+                return self.rebatcher.pop_rest();
+            }
+            match self.next_input()? {
+                Some(batch) => self.rebatcher.push(batch),
+                None => self.done = true,
+            }
+        }
+    }
+
+    /// The next batch as the files give it, moving on to the next file when one ends.
+    fn next_input(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            let Some(current) = self.current.as_mut() else {
+                return Ok(None);
+            };
+            if let Some(batch) = current.next_batch()? {
+                return Ok(Some(batch));
+            }
+            self.current = match self.pending.next() {
+                Some(path) => Some(self.open_matching(path)?),
+                None => None,
+            };
+        }
+    }
+
+    fn open_matching(&self, path: PathBuf) -> Result<FileBatches> {
+        let file = FileBatches::open(path, &self.options)?;
+        if file.schema().fields() != self.schema.fields() {
+            return Err(Error::data_format(
+                file.location(),
+                format!(
+                    "schema differs from the first file's: expected {}, found {}",
+                    self.schema,
+                    file.schema()
+                ),
+            ));
+        }
+        Ok(file)
+    }
+}
+
+impl Iterator for BatchReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_batch().transpose()
+    }
+}
+
+/// A [`BatchReader`] seen as an arrow-rs `RecordBatchReader`, for export through the Arrow C
+/// stream interface. Errors travel as `ArrowError::ExternalError` holding our [`Error`].
+pub struct ArrowStream(pub BatchReader);
+
+impl Iterator for ArrowStream {
+    type Item = Result<RecordBatch, arrow::error::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0
+            .next()
+            .map(|item| item.map_err(|err| arrow::error::ArrowError::ExternalError(Box::new(err))))
+    }
+}
+
+impl arrow::record_batch::RecordBatchReader for ArrowStream {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+}
+
+#[cfg(test)]
+mod tests;
