@@ -23,7 +23,6 @@ __all__ = [
 
 # Operations whose Rust capability has not landed yet, with where it is tracked.
 _NOT_BUILT = {
-    "loader": "the streaming reader is not built yet (issue #3); axolotl loads the data",
     "dedupe": "Rust dedupe is not built yet (issue #4); axolotl's "
     "dataset_exact_deduplication setting applies unchanged",
     "collator": "the Rust collator is not built yet (issue #5); axolotl's collator runs",
@@ -31,6 +30,10 @@ _NOT_BUILT = {
     "sampler decides the bins",
 }
 
+_ACTIVE = {
+    "loader": "local dataset files are read by the Rust reader; axolotl's pipeline does "
+    "the rest (non-local or unsupported entries fall back to axolotl's loader)",
+}
 _OFF_DEFAULT = "off in the config"
 _OFF = {"packing": "packing: axolotl, so axolotl's multipack sampler decides the bins"}
 
@@ -81,9 +84,10 @@ def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
     }
     statuses = []
     for name, wanted in requested.items():
-        note = (
-            _NOT_BUILT.get(name, "active") if wanted else _OFF.get(name, _OFF_DEFAULT)
-        )
+        if wanted:
+            note = _NOT_BUILT.get(name) or _ACTIVE.get(name, "active")
+        else:
+            note = _OFF.get(name, _OFF_DEFAULT)
         active = wanted and name not in _NOT_BUILT
         statuses.append(OperationStatus(name, wanted, active, note))
     return statuses

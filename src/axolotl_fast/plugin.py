@@ -23,7 +23,12 @@ except ImportError as err:  # pragma: no cover - exercised in a subprocess test
     ) from err
 
 from axolotl_fast.config_checks import check_raw_config
-from axolotl_fast.operations import fast_config, operation_statuses, plugin_enabled
+from axolotl_fast.operations import (
+    OperationStatus,
+    fast_config,
+    operation_statuses,
+    plugin_enabled,
+)
 from axolotl_fast.report import trace_hook, write_report
 
 if TYPE_CHECKING:
@@ -42,6 +47,8 @@ class FastPlugin(BasePlugin):
         super().__init__()
         self.hooks_fired: list[str] = []
         self._logged_operations = False
+        # What an operation actually did in this process, overriding its config status.
+        self._outcomes: dict[str, OperationStatus] = {}
 
     def get_input_args(self) -> str | None:
         """Dotted path of the pydantic model that adds the ``axolotl_fast:`` block.
@@ -68,15 +75,25 @@ class FastPlugin(BasePlugin):
     def load_datasets(
         self, cfg: DictDefault, preprocess: bool = False
     ) -> TrainDatasetMeta | None:
-        """Load the datasets with the Rust reader when ``loader`` is active.
+        """Load the datasets with the Rust reader when ``loader`` is on.
 
-        Returns ``None`` (axolotl loads the data) while the reader is not built.
+        Returns ``None`` (axolotl loads the data) when ``loader`` is off, and when the config
+        is RL, streaming, or has an entry the loader cannot read exactly; one INFO line then
+        says why. See :mod:`axolotl_fast.prepare`.
         """
         if not self._enabled(cfg):
             return None
         self._fired("load_datasets", preprocess=preprocess)
         self._log_operations(cfg)
-        return None
+        settings = fast_config(cfg)
+        if not settings.loader:
+            return None
+        from axolotl_fast.prepare import load_datasets
+
+        outcome = load_datasets(cfg, settings, preprocess=preprocess)
+        active = outcome.meta is not None
+        self._outcomes["loader"] = OperationStatus("loader", True, active, outcome.note)
+        return outcome.meta
 
     def get_collator_cls_and_kwargs(
         self, cfg: DictDefault, is_eval: bool = False
@@ -101,7 +118,10 @@ class FastPlugin(BasePlugin):
             return
         self._fired("post_train")
         if cfg.get("output_dir"):
-            statuses = operation_statuses(fast_config(cfg))
+            statuses = [
+                self._outcomes.get(status.name, status)
+                for status in operation_statuses(fast_config(cfg))
+            ]
             path = write_report(cfg["output_dir"], statuses, self.hooks_fired)
             if self.hooks_fired.count("post_train") == 1:
                 LOG.info("axolotl_fast: run report written to %s", path)

@@ -1,0 +1,205 @@
+"""Read planned dataset entries with the Rust reader into Arrow-backed ``datasets.Dataset``s.
+
+:func:`read_entry` takes an :class:`~axolotl_fast.sources.EntryPlan` and returns what
+``load_dataset`` / ``load_from_disk`` would have returned for it: the same rows, columns and
+features, in a ``datasets.Dataset`` built on the reader's ``pyarrow.Table`` (no Python rows,
+no HF Arrow cache written).
+
+HF's builders do a few things beyond reading, and the loader mirrors or refuses them:
+
+* ``parquet``: Parquet files; features from the schema's ``huggingface`` metadata, which the
+  reader keeps.
+* ``arrow``: Arrow IPC, stream tried first, then file (decided here from the magic bytes).
+* ``json``: a file whose first byte (after a BOM) is ``[`` is a JSON array of objects; anything
+  else is JSON Lines. HF stores nested objects whose key sets differ within the first 10 MiB
+  as JSON strings, and turns files that look like agent traces into another schema: both are
+  checked here, with ``datasets``' own functions, and left to axolotl.
+* ``text``: one ``text`` row per line.
+* ``saved``: a ``save_to_disk`` dataset's Arrow shards, with its ``dataset_info.json``
+  features, ``state.json`` fingerprint, split and format.
+
+A file the reader rejects (a format or compression this build does not read, a type conflict)
+raises :class:`~axolotl_fast.sources.LoaderFallback`, never a half-read dataset.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from axolotl_fast.errors import AxolotlFastError
+from axolotl_fast.reader import read
+from axolotl_fast.sources import COMPRESSION_SUFFIXES, EntryPlan, LoaderFallback
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from datasets import Dataset, Features
+
+__all__ = ["read_entry", "reader_format"]
+
+# HF's Json builder reads, and checks for mixed struct types, in chunks of this size.
+_JSON_CHUNK = 10 << 20
+_SNIFF_BYTES = 4096
+
+
+def read_entry(plan: EntryPlan) -> Dataset:
+    """Read one planned entry into a ``datasets.Dataset``.
+
+    Args:
+        plan: The entry's plan (``kind`` ``"files"`` or ``"saved"``).
+
+    Returns:
+        An Arrow-backed dataset equal to what axolotl's loader returns for the entry.
+
+    Raises:
+        LoaderFallback: The reader cannot reproduce the entry exactly.
+    """
+    if plan.kind == "saved":
+        return _read_saved(plan)
+    return _read_files(plan)
+
+
+def reader_format(entry: str, file: str, builder: str) -> str:
+    """The ``axolotl_fast.read`` format for one file of an HF builder.
+
+    Raises:
+        LoaderFallback: The builder's reading of this file is not mirrored.
+    """
+    compressed = file.lower().endswith(COMPRESSION_SUFFIXES)
+    if builder in ("parquet", "arrow") and compressed:
+        raise LoaderFallback(entry, f"compressed {builder} file {Path(file).name}")
+    if builder == "parquet":
+        return "parquet"
+    if builder == "arrow":
+        return (
+            "arrow_file" if _head(entry, file).startswith(b"ARROW1") else "arrow_stream"
+        )
+    if builder == "text":
+        return "text"
+    if builder == "json":
+        return _json_format(entry, file)
+    raise LoaderFallback(entry, f"the {builder!r} builder is left to axolotl")
+
+
+def _read_files(plan: EntryPlan) -> Dataset:
+    from datasets import Dataset, NamedSplit
+
+    assert plan.builder is not None
+    formats = {reader_format(plan.path, f, plan.builder) for f in plan.files}
+    if len(formats) != 1:
+        raise LoaderFallback(plan.path, f"files of mixed formats {sorted(formats)}")
+    if plan.builder == "json":
+        _check_mixed_structs(plan.path, plan.files[0])
+    table = _read_table(plan, formats.pop())
+    split = NamedSplit(plan.split) if plan.split else None
+    dataset = Dataset(table, split=split)
+    if plan.builder == "json":
+        _check_agent_traces(plan.path, dataset.features)
+    return dataset
+
+
+def _read_saved(plan: EntryPlan) -> Dataset:
+    """Mirror ``Dataset.load_from_disk`` with the shards read by the Rust reader."""
+    from datasets import Dataset, DatasetInfo, Split
+
+    assert plan.saved_dir is not None
+    directory = Path(plan.saved_dir)
+    state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
+    info_dict = json.loads(
+        (directory / "dataset_info.json").read_text(encoding="utf-8")
+    )
+    table = _read_table(plan, "arrow_stream")
+    split = state.get("_split")
+    dataset = Dataset(
+        table,
+        info=DatasetInfo.from_dict(info_dict),
+        split=Split(split) if split is not None else None,
+        fingerprint=state["_fingerprint"],
+    )
+    return dataset.with_format(
+        type=state.get("_format_type"),
+        format_kwargs=state.get("_format_kwargs") or {},
+        columns=state.get("_format_columns"),
+        output_all_columns=state.get("_output_all_columns", False),
+    )
+
+
+def _read_table(plan: EntryPlan, format: str) -> pa.Table:
+    try:
+        return read(list(plan.files), format=format).to_table()
+    except (AxolotlFastError, OSError) as err:
+        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise LoaderFallback(
+            plan.path, f"the Rust reader refused it: {first_line}"
+        ) from err
+
+
+def _open(entry: str, file: str) -> Any:
+    """Open ``file`` for binary reading, decompressed by its extension (as HF extracts it)."""
+    import fsspec
+
+    try:
+        return fsspec.open(file, "rb", compression="infer").open()
+    except Exception as err:  # an unknown or uninstalled codec
+        raise LoaderFallback(
+            entry, f"cannot decompress {Path(file).name}: {err}"
+        ) from err
+
+
+def _head(entry: str, file: str) -> bytes:
+    with _open(entry, file) as stream:
+        head = stream.read(_SNIFF_BYTES)
+    return head[len(codecs.BOM_UTF8) :] if head.startswith(codecs.BOM_UTF8) else head
+
+
+def _json_format(entry: str, file: str) -> str:
+    """``json`` for a JSON array of objects, ``jsonl`` otherwise, as HF's Json builder decides."""
+    head = _head(entry, file)
+    if head.startswith(b"["):
+        # HF: `b"{" in batch[:100].split(b'"', 1)[0]` means a list of objects.
+        if b"{" not in head[:100].split(b'"', 1)[0]:
+            raise LoaderFallback(entry, "a JSON array of non-objects (HF wraps them)")
+        return "json"
+    if head.lstrip().startswith(b"["):
+        raise LoaderFallback(
+            entry, "a JSON array after whitespace (HF reads it with pandas)"
+        )
+    return "jsonl"
+
+
+def _check_mixed_structs(entry: str, file: str) -> None:
+    """Refuse what HF's Json builder would store as JSON strings (``on_mixed_types``)."""
+    try:
+        from datasets.utils.json import find_mixed_struct_types_field_paths, ujson_loads
+    except ImportError:  # a datasets without the feature
+        return
+    with _open(entry, file) as stream:
+        batch = stream.read(_JSON_CHUNK)
+        if batch.startswith(codecs.BOM_UTF8):
+            batch = batch[len(codecs.BOM_UTF8) :]
+        if batch.startswith(b"["):
+            examples = ujson_loads(batch + stream.read())
+        else:
+            batch += stream.readline()
+            try:
+                examples = [ujson_loads(line) for line in batch.splitlines()]
+            except ValueError:  # HF skips the check then, and so do we
+                return
+    paths = find_mixed_struct_types_field_paths(examples)
+    if paths:
+        where = ", ".join("/".join(str(p) for p in path) for path in paths)
+        raise LoaderFallback(
+            entry, f"objects with differing keys at {where} (HF JSON-encodes)"
+        )
+
+
+def _check_agent_traces(entry: str, features: Features) -> None:
+    """Refuse files HF's Json builder would convert as agent traces."""
+    try:
+        from datasets.packaged_modules.json.json import has_agent_traces_markers
+    except ImportError:
+        return
+    if has_agent_traces_markers(features):
+        raise LoaderFallback(entry, "looks like agent traces, which HF converts")

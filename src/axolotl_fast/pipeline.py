@@ -1,0 +1,305 @@
+"""axolotl 0.21's standard SFT dataset pipeline, step for step, with the Rust reader.
+
+Each method names the function of ``axolotl/utils/data/sft.py`` it mirrors; the bodies call
+axolotl's public functions in the same order with the same arguments. The differences:
+
+* ``load_dataset_with_config`` is replaced by :func:`axolotl_fast.loader.read_entry` on the
+  entry's plan, which has already picked the split axolotl would pick;
+* the prepared-dataset directory is named by the hash function given (the plugin's own key);
+* streaming is not handled (the plugin declines those configs before this runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from axolotl.utils.logging import get_logger
+
+from axolotl_fast.loader import read_entry
+from axolotl_fast.report import trace_hook
+from axolotl_fast.sources import EntryPlan
+
+if TYPE_CHECKING:
+    from axolotl.common.datasets import TrainDatasetMeta
+    from axolotl.utils.dict import DictDefault
+    from datasets import Dataset
+
+    from axolotl_fast.args import AxolotlFastConfig
+
+__all__ = ["SftPipeline", "parse_dataset_type"]
+
+LOG = get_logger(__name__)
+
+HashFn = Callable[[str, "AxolotlFastConfig"], str]
+
+
+def parse_dataset_type(d_type: Any) -> tuple[str | None, str | None]:
+    """Split ``type: base:style`` (a re-implementation of axolotl's ``_parse_dataset_type``)."""
+    if not isinstance(d_type, str):
+        return None, None
+    parts = d_type.split(":")
+    return parts[0], parts[1] if len(parts) > 1 else None
+
+
+class SftPipeline:
+    """One run of the standard SFT pipeline over planned entries.
+
+    Args:
+        cfg: The validated, normalized axolotl config.
+        plans: The plans of the expanded entries, by split (``"train"``, ``"test"``), in
+            ``datasets_with_name_generator`` order.
+        settings: The ``axolotl_fast`` block (part of the cache key).
+        hash_fn: ``(axolotl_hash, settings) -> directory name`` of the prepared dataset.
+    """
+
+    def __init__(
+        self,
+        cfg: DictDefault,
+        plans: dict[str, list[EntryPlan]],
+        settings: AxolotlFastConfig,
+        hash_fn: HashFn,
+    ) -> None:
+        self.cfg = cfg
+        self.plans = plans
+        self.settings = settings
+        self.hash_fn = hash_fn
+        self.notes: list[str] = []
+        self._read_cache: dict[EntryPlan, Dataset] = {}
+
+    def run(self) -> TrainDatasetMeta:
+        """``common/datasets.py::load_datasets`` for a standard (non-streaming) SFT config."""
+        from axolotl.common.datasets import TrainDatasetMeta, sample_dataset
+        from axolotl.loaders import load_processor, load_tokenizer
+
+        cfg = self.cfg
+        tokenizer = load_tokenizer(cfg)
+        processor = (
+            load_processor(cfg, tokenizer=tokenizer) if cfg.processor_type else None
+        )
+        train, evaluation, steps, prompters = self.prepare_standard_dataset(
+            tokenizer, processor
+        )
+        if cfg.debug:
+            from axolotl.utils.tokenization import check_dataset_labels
+
+            LOG.info("check_dataset_labels...")
+            check_dataset_labels(sample_dataset(train, 1), tokenizer, num_examples=1)
+            for prompter in prompters:
+                LOG.info(prompter)
+        return TrainDatasetMeta(
+            train_dataset=train, eval_dataset=evaluation, total_num_steps=steps
+        )
+
+    def prepare_standard_dataset(self, tokenizer: Any, processor: Any) -> tuple:
+        """``_prepare_standard_dataset``: both splits under the file lock, then steps."""
+        from axolotl.core.trainers.diffusion_lm.sampling import (
+            filter_native_diffusion_dataset,
+        )
+        from axolotl.utils.data.lock import FileLockLoader
+        from axolotl.utils.trainer import calculate_total_num_steps
+
+        cfg = self.cfg
+
+        def load_both() -> tuple:
+            train, evaluation, prompters = self.load_and_prepare(
+                tokenizer, "train", processor
+            )
+            if cfg.test_datasets:
+                _, evaluation, _ = self.load_and_prepare(tokenizer, "test", processor)
+            return train, evaluation, prompters
+
+        lock = FileLockLoader(cfg)
+        try:
+            train, evaluation, prompters = lock.load(load_both)
+        finally:
+            lock.cleanup()
+        train = filter_native_diffusion_dataset(cfg, train, split="train")
+        evaluation = filter_native_diffusion_dataset(cfg, evaluation, split="eval")
+        if os.environ.get("AXOLOTL_IS_PREPROCESS") == "1":
+            return train, evaluation, -1, prompters
+        packed_eval = (
+            evaluation and cfg.sample_packing and cfg.eval_sample_packing is not False
+        )
+        if (
+            packed_eval
+            and calculate_total_num_steps(cfg, evaluation, update=False) == 0
+        ):
+            raise ValueError(
+                "eval dataset split is too small for sample_packing. "
+                "You should set `eval_sample_packing: False` in your config."
+            )
+        steps = calculate_total_num_steps(cfg, train)
+        if cfg.max_steps:
+            steps = min(steps, cfg.max_steps)
+        LOG.info(f"Maximum number of steps set at {steps}")
+        return train, evaluation, steps, prompters
+
+    def load_and_prepare(self, tokenizer: Any, split: str, processor: Any) -> tuple:
+        """``_load_and_prepare_datasets``: load, shard, then the validation split."""
+        from axolotl.utils.data.shared import create_train_validation_split
+
+        cfg = self.cfg
+        dataset, prompters = self.load_tokenized_prepared(tokenizer, split, processor)
+        if cfg.dataset_shard_num and cfg.dataset_shard_idx is not None:
+            LOG.info(
+                f"Using index #{cfg.dataset_shard_idx} of {cfg.dataset_shard_num} shards"
+            )
+            dataset = dataset.shard(
+                num_shards=cfg.dataset_shard_num, index=cfg.dataset_shard_idx
+            )
+        if split != "train":
+            return None, dataset, prompters
+        val_set_size = (
+            int(cfg.val_set_size) if cfg.val_set_size > 1 else float(cfg.val_set_size)
+        )
+        if val_set_size:
+            train, evaluation = create_train_validation_split(
+                dataset, cfg, val_set_size
+            )
+            return train, evaluation, prompters
+        return dataset, None, prompters
+
+    def load_tokenized_prepared(
+        self, tokenizer: Any, split: str, processor: Any
+    ) -> tuple:
+        """``_load_tokenized_prepared_datasets``: the prepared cache, else the raw data."""
+        from axolotl.utils.data.shared import (
+            get_prepared_dataset_path,
+            load_preprocessed_dataset,
+            try_load_from_hub,
+        )
+
+        cfg = self.cfg
+        dataset_hash = self.dataset_hash(tokenizer, split)
+        dataset = None
+        if cfg.push_dataset_to_hub:
+            dataset = try_load_from_hub(cfg, dataset_hash, split)
+        if dataset is None:
+            dataset = load_preprocessed_dataset(cfg, dataset_hash)
+        if dataset is not None:
+            prepared = str(get_prepared_dataset_path(cfg, dataset_hash))
+            self._note(split, "prepared", f"{split}: prepared dataset {prepared}")
+            return dataset, []
+        return self.load_raw(tokenizer, split, processor, dataset_hash)
+
+    def dataset_hash(self, tokenizer: Any, split: str) -> str:
+        """The loader's key for a split: axolotl's hash of its entries, re-hashed."""
+        from axolotl.utils.data.shared import generate_dataset_hash_from_config
+
+        configs = self.cfg.datasets if split == "train" else self.cfg.test_datasets
+        axolotl_hash = generate_dataset_hash_from_config(
+            self.cfg, configs, tokenizer.name_or_path
+        )
+        return self.hash_fn(axolotl_hash, self.settings)
+
+    def load_raw(
+        self, tokenizer: Any, split: str, processor: Any, dataset_hash: str
+    ) -> tuple:
+        """``_load_raw_datasets``: read, tokenize and merge, then prepare and save."""
+        from axolotl.utils.data.shared import merge_datasets, save_preprocessed_dataset
+        from axolotl.utils.data.utils import (
+            deduplicate_and_log_datasets,
+            handle_long_seq_in_dataset,
+        )
+        from axolotl.utils.trainer import (
+            deepspeed_context_parallel,
+            process_datasets_for_packing,
+        )
+
+        cfg = self.cfg
+        LOG.info("Loading raw datasets with the axolotl_fast reader...")
+        configs = cfg.datasets if split == "train" else cfg.test_datasets
+        datasets, prompters = [], []
+        for ds_cfg, plan in zip(_expand(configs), self.plans[split], strict=True):
+            dataset, prompter = self.load_single(ds_cfg, plan, tokenizer, processor)
+            datasets.append(dataset)
+            prompters.append(prompter)
+        self._note(split, "raw", f"{split}: read {_files_read(self.plans[split])}")
+        dataset = merge_datasets(datasets, cfg)
+        if not cfg.skip_prepare_dataset:
+            if split == "test" and cfg.eval_sequence_len:
+                dataset = handle_long_seq_in_dataset(
+                    dataset, cfg.eval_sequence_len, cfg
+                )
+            else:
+                dataset = handle_long_seq_in_dataset(dataset, cfg.sequence_len, cfg)
+            if (
+                (split == "train" and cfg.sample_packing)
+                or (split == "test" and cfg.eval_sample_packing)
+                or deepspeed_context_parallel(cfg)
+            ):
+                dataset, _ = process_datasets_for_packing(cfg, dataset, None)
+            if cfg.dataset_exact_deduplication:
+                dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
+            save_preprocessed_dataset(cfg, dataset, dataset_hash, split)
+        return dataset, prompters
+
+    def load_single(
+        self, ds_cfg: DictDefault, plan: EntryPlan, tokenizer: Any, processor: Any
+    ) -> tuple:
+        """``_load_and_process_single_dataset``: read, shard, weight, tokenize."""
+        from axolotl.utils.data.wrappers import get_dataset_wrapper
+        from datasets import Dataset
+
+        seed = self.cfg.seed
+        if ds_cfg.type == "_synthetic":
+            dataset = Dataset.from_dict({"text": [""]})
+        else:
+            dataset = self.read(plan)
+        base_type, prompt_style = parse_dataset_type(ds_cfg.type)
+        if ds_cfg.shards:
+            shards_idx = ds_cfg.get("shards_idx", 0)
+            dataset = dataset.shuffle(seed=seed).shard(
+                num_shards=ds_cfg.shards, index=shards_idx
+            )
+        dataset = _apply_weight(dataset, ds_cfg, seed)
+        return get_dataset_wrapper(
+            dataset_config=ds_cfg,
+            tokenizer=tokenizer,
+            cfg=self.cfg,
+            dataset_base_type=base_type,
+            dataset=dataset,
+            dataset_prompt_style=prompt_style,
+            processor=processor,
+        )
+
+    def read(self, plan: EntryPlan) -> Dataset:
+        """Read a plan once per run (``name`` lists and ``preprocess_shards`` repeat it)."""
+        if plan not in self._read_cache:
+            self._read_cache[plan] = read_entry(plan)
+        return self._read_cache[plan]
+
+    def _note(self, split: str, source: str, note: str) -> None:
+        self.notes.append(note)
+        trace_hook("loader", split=split, source=source, note=note)
+
+
+def _expand(configs: list) -> list:
+    from axolotl.utils.data.shared import datasets_with_name_generator
+
+    return list(datasets_with_name_generator(configs))
+
+
+def _apply_weight(dataset: Dataset, ds_cfg: DictDefault, seed: int) -> Dataset:
+    """Weight-based subsampling before tokenization, as axolotl does it."""
+    if ds_cfg.weight is None or ds_cfg.weight >= 1.0:
+        return dataset
+    original_len = len(dataset)
+    if original_len == 0:
+        LOG.warning(
+            f"Skipping weight subsampling for dataset '{ds_cfg.path}' because it is empty."
+        )
+        return dataset
+    num_samples = min(original_len, max(1, int(original_len * ds_cfg.weight)))
+    LOG.info(
+        f"Applied weight={ds_cfg.weight} to dataset '{ds_cfg.path}': "
+        f"{original_len} -> {num_samples} samples"
+    )
+    return dataset.shuffle(seed=seed).select(range(num_samples))
+
+
+def _files_read(plans: list[EntryPlan]) -> str:
+    files = sorted({f for plan in plans for f in plan.files})
+    return f"{len(files)} file(s) with the Rust reader"

@@ -1,0 +1,158 @@
+"""The plugin's ``loader``: axolotl 0.21's SFT data pipeline with the Rust reader in front.
+
+:func:`load_datasets` mirrors ``axolotl.utils.data.sft`` (``_prepare_standard_dataset``,
+``_load_and_prepare_datasets``, ``_load_tokenized_prepared_datasets``, ``_load_raw_datasets``,
+``_load_and_process_single_dataset``) step for step, calling axolotl's own public functions
+for everything but one: where axolotl calls ``load_dataset_with_config``, the loader reads the
+entry with :func:`axolotl_fast.loader.read_entry`. Tokenization, long-sequence handling,
+packing preparation, deduplication, the prepared-dataset cache, sharding, the validation split
+and the step count stay axolotl's.
+
+Before anything is loaded, every entry of ``datasets`` and ``test_datasets`` is planned
+(:mod:`axolotl_fast.sources`). If one entry is not local or not read exactly, or the config is
+RL, streaming or pretraining, the function logs one line and returns ``None``: axolotl's loader
+then does everything. A config is never half-handled.
+
+The prepared dataset is saved under :func:`prepared_dataset_hash`, not axolotl's hash, so
+caches made with and without the plugin never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from axolotl.integrations.base import BasePlugin, PluginManager
+from axolotl.utils.logging import get_logger
+
+from axolotl_fast.args import AxolotlFastConfig
+from axolotl_fast.pipeline import SftPipeline
+from axolotl_fast.sources import EntryPlan, LoaderFallback, plan_entry
+
+if TYPE_CHECKING:
+    from axolotl.common.datasets import TrainDatasetMeta
+    from axolotl.utils.dict import DictDefault
+
+__all__ = [
+    "CACHE_TAG",
+    "LoadOutcome",
+    "hashed_settings",
+    "load_datasets",
+    "prepared_dataset_hash",
+]
+
+LOG = get_logger(__name__)
+
+# Bump when the loader could produce different prepared rows for the same config.
+CACHE_TAG = "axolotl_fast-loader-v1"
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What the loader did with a config.
+
+    Attributes:
+        meta: The datasets, or ``None`` when axolotl's loader must run instead.
+        note: One line for the run report.
+    """
+
+    meta: TrainDatasetMeta | None
+    note: str
+
+
+def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str:
+    """The name of the loader's prepared-dataset directory.
+
+    sha256 of axolotl's own hash (``generate_dataset_hash_from_config``, which does not see
+    plugin keys), :data:`CACHE_TAG` and the ``axolotl_fast`` settings that change prepared rows.
+    It is 64 hex digits, axolotl's is 32 (md5), so the two can never name the same directory.
+    """
+    relevant = json.dumps(hashed_settings(settings), sort_keys=True)
+    payload = f"{axolotl_hash}|{CACHE_TAG}|{relevant}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
+    """The ``axolotl_fast`` settings that enter :func:`prepared_dataset_hash`.
+
+    ``loader`` and ``dedupe`` (which will change the prepared rows once Rust dedupe lands);
+    ``collator`` and ``packing`` act after the prepared dataset and stay out.
+    """
+    return {"loader": settings.loader, "dedupe": settings.dedupe}
+
+
+def load_datasets(
+    cfg: DictDefault, settings: AxolotlFastConfig, *, preprocess: bool
+) -> LoadOutcome:
+    """Load and prepare the datasets of an SFT config, or decline with one log line.
+
+    Args:
+        cfg: The validated, normalized axolotl config.
+        settings: The ``axolotl_fast`` block.
+        preprocess: Whether ``axolotl preprocess`` called (``AXOLOTL_IS_PREPROCESS`` decides
+            the step count, as in axolotl).
+
+    Returns:
+        The outcome; ``meta`` is ``None`` when axolotl's loader must run instead.
+    """
+    reason = _config_not_handled(cfg)
+    if reason is not None:
+        LOG.info("axolotl_fast: loader leaves this config to axolotl: %s", reason)
+        return LoadOutcome(None, f"axolotl loaded the data: {reason}")
+    try:
+        plans = _plan_all(cfg)
+        LOG.info("axolotl_fast: loader reads %s", _describe(plans))
+        pipeline = SftPipeline(cfg, plans, settings, prepared_dataset_hash)
+        meta = pipeline.run()
+    except LoaderFallback as fallback:
+        LOG.info(
+            "axolotl_fast: loader falls back to axolotl's loader for %s: %s",
+            fallback.entry,
+            fallback.reason,
+        )
+        return LoadOutcome(None, f"axolotl loaded the data: {fallback}")
+    del preprocess  # the CLI's AXOLOTL_IS_PREPROCESS carries it, as for axolotl
+    return LoadOutcome(meta, "; ".join(pipeline.notes))
+
+
+def _config_not_handled(cfg: DictDefault) -> str | None:
+    """Why the whole config stays with axolotl, or ``None``."""
+    if cfg.rl:
+        return f"rl: {cfg.rl} (preference data)"
+    if cfg.streaming or cfg.pretraining_dataset:
+        return "streaming / pretraining_dataset not handled yet"
+    if not cfg.datasets:
+        return "no datasets"
+    others = [
+        type(plugin).__name__
+        for plugin in PluginManager.get_instance().plugins.values()
+        if type(plugin).load_datasets is not BasePlugin.load_datasets
+        and type(plugin).__module__.split(".")[0] != "axolotl_fast"
+    ]
+    if others:
+        return f"plugin {', '.join(others)} also implements load_datasets"
+    return None
+
+
+def _plan_all(cfg: DictDefault) -> dict[str, list[EntryPlan]]:
+    """Plan every expanded entry of ``datasets`` (train) and ``test_datasets`` (test)."""
+    from axolotl.utils.data.shared import datasets_with_name_generator
+
+    plans = {}
+    for split, configs in (("train", cfg.datasets), ("test", cfg.test_datasets)):
+        if configs:
+            expanded = datasets_with_name_generator(configs)
+            plans[split] = [plan_entry(ds_cfg, split) for ds_cfg in expanded]
+    return plans
+
+
+def _describe(plans: dict[str, list[EntryPlan]]) -> str:
+    entries = [plan for split_plans in plans.values() for plan in split_plans]
+    paths = sorted({plan.path for plan in entries})
+    builders = sorted({plan.builder or plan.kind for plan in entries})
+    return (
+        f"{len(paths)} local dataset path(s) ({', '.join(builders)}) with the Rust "
+        f"reader: {', '.join(paths)}"
+    )
