@@ -292,6 +292,8 @@ def main() -> None:
     args = parser.parse_args()
     try:
         result = measure(CASES[args.case], args.path, args.format, args)
+    except ModuleNotFoundError as exc:  # e.g. fast-axolotl failed to install
+        result = {"error": f"unavailable ({exc.name} not installed)"}
     except BaseException as exc:  # report, never abort the run (fast-axolotl panics)
         traceback.print_exc(file=sys.stderr)
         result = {"error": type(exc).__name__, "message": str(exc)[:500]}
