@@ -79,9 +79,9 @@ def prepared_rows(prepared: Path) -> int | None:
 
 
 def preprocess(
-    name: str, loader: bool, venv: Path, base: dict, args: argparse.Namespace
+    name: str, loader: bool, venv: Path, base: dict, args: argparse.Namespace, tag: str
 ) -> dict:
-    work = base["work"] / name.replace(" ", "-")
+    work = base["work"] / f"{name.replace(' ', '-')}-{tag}"
     work.mkdir()
     cfg = write_config(work, base["model"], base["data"], loader, args.threads)
     env = {**base["env"], "HF_DATASETS_CACHE": str(work / "hf"), "TMPDIR": str(work)}
@@ -142,10 +142,13 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
             "data": data,
             "env": env,
         }
-        runs = [
-            preprocess(name, loader, venv, base, args)
-            for name, loader in (("loader off", False), ("loader on", True))
-        ]
+        best: dict[str, dict] = {}
+        for i in range(args.repeat):  # alternate off/on; keep each side's best wall
+            for name, loader in (("loader off", False), ("loader on", True)):
+                run = preprocess(name, loader, venv, base, args, f"{i}")
+                if name not in best or run["wall_s"] < best[name]["wall_s"]:
+                    best[name] = run
+        runs = list(best.values())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     off, on = runs
@@ -153,7 +156,8 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
         "description": (
             f"`axolotl preprocess` of {args.e2e_rows:,} generated alpaca rows (JSONL, "
             f"sequence_len 2048, dataset_num_proc {args.threads}) with the tiny model; "
-            f"fresh HF and prepared caches per run; axolotl venv `{venv}`; axolotl_fast "
+            f"fresh HF and prepared caches per run, best of {args.repeat}; "
+            f"axolotl venv `{venv}`; axolotl_fast "
             f"from {source}. Wall, CPU-s and peak RSS of the whole command (start-up and "
             "tokenization included)."
         ),
