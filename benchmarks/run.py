@@ -4,7 +4,8 @@ Each case times our path against the reference path on the same input in this pr
 reports ratios, CPU-seconds and wall time (best of ``--repeat``). Speed lives here, never in
 tests. Cases arrive with the capabilities they measure (reader, dedupe, packing, collator);
 the foundation measures what the plugin costs an axolotl start-up: importing the package and
-validating a config with the ``axolotl_fast:`` block.
+validating a config with the ``axolotl_fast:`` block. Marked sections that other harnesses
+(``read_bench.py``) wrote into the output file are kept.
 
     python benchmarks/run.py [--repeat N] [--out docs/benchmarks.md]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -129,12 +131,21 @@ def render(rows: list[Row], repeat: int) -> str:
         )
     lines += [
         "",
-        "Ratios above 1 mean ours is faster. The reader, dedupe, packing and collator cases",
-        "(against pyarrow, polars, HF datasets, axolotl and fast-axolotl 0.2.0) are added with",
-        "those capabilities.",
+        "Ratios above 1 mean ours is faster. The reader section below comes from",
+        "`benchmarks/read_bench.py`; the dedupe, packing and collator cases (against axolotl",
+        "and fast-axolotl 0.2.0) are added with those capabilities.",
         "",
     ]
     return "\n".join(lines)
+
+
+def kept_sections(doc: Path) -> str:
+    """The marked sections other harnesses wrote (``<!-- name:begin -->`` ... ``:end -->``)."""
+    if not doc.exists():
+        return ""
+    text = doc.read_text(encoding="utf-8")
+    pattern = re.compile(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->\n?", re.S)
+    return "".join(match.group(0) for match in pattern.finditer(text))
 
 
 def main() -> None:
@@ -146,7 +157,10 @@ def main() -> None:
     args = parser.parse_args()
     rows = [import_case(args.repeat), validate_case(args.repeat)]
     report = render(rows, args.repeat)
-    args.out.write_text(report, encoding="utf-8")
+    sections = kept_sections(args.out)
+    args.out.write_text(
+        report + ("\n" + sections if sections else ""), encoding="utf-8"
+    )
     print(report)
 
 

@@ -241,7 +241,7 @@ def test_missing_file_is_file_not_found_with_the_name(tmp_path):
             "fake.arrow",
             "named as arrow_stream but its bytes say parquet",
         ),
-        (b"some text", "notes.txt", "unknown format"),
+        (b"some text", "notes.doc", "unknown format"),
     ],
 )
 def test_wrong_or_empty_files_are_data_format_errors(tmp_path, content, name, match):
@@ -287,7 +287,7 @@ def test_files_with_different_schemas_are_refused(tmp_path):
     [
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": True}, "batch_size"),
-        ({"format": "jsonl"}, "unknown format 'jsonl'"),
+        ({"format": "yaml"}, "unknown value 'yaml'"),
         ({"columns": "text"}, "a single string"),
         ({"columns": ["missing"]}, 'no column "missing"'),
     ],

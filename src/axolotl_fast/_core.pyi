@@ -46,10 +46,18 @@ class Reader:
     def to_pyarrow_reader(self) -> pa.RecordBatchReader:
         """Hand the rest of the stream to a ``pyarrow.RecordBatchReader`` (zero-copy)."""
 
+    def skipped(self) -> dict[str, Any]:
+        """The records left out under ``on_error="skip"``."""
+
 def open_reader(
     paths: list[str | PathLike[str]],
     batch_size: int,
     columns: list[str] | None = None,
     format: str | None = None,
+    compression: str | None = None,
+    on_error: str = "raise",
+    num_threads: int | None = None,
+    shard: tuple[int, int] | None = None,
+    prefetch: int = 2,
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""

@@ -8,15 +8,20 @@ consumer without a copy through ``__arrow_c_stream__``::
     table = pa.table(reader)                 # or polars.DataFrame(reader), ...
     for batch in axolotl_fast.read("train.parquet", batch_size=1024): ...
 
-Formats so far: Parquet (``.parquet``/``.pq``) and Arrow IPC file (``.feather``/``.ipc``/
-``.arrow``) and stream (``.arrows``/``.arrow``, HF ``save_to_disk`` shards), lz4/zstd IPC
-compression included. The extension names the format and the first bytes must agree.
+Formats: Parquet (``.parquet``/``.pq``), Arrow IPC file (``.feather``/``.ipc``/``.arrow``) and
+stream (``.arrows``/``.arrow``, HF ``save_to_disk`` shards), JSON Lines (``.jsonl``/
+``.ndjson``), JSON (``.json``: an array of records or JSON Lines), CSV, TSV and text (``.txt``,
+one ``text`` row per line). Text formats may be gzip/zstd/bz2/xz/lz4 compressed (``.jsonl.gz``
+...). The extension names the format and the first bytes must agree.
 """
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from axolotl_fast import _core
@@ -25,10 +30,33 @@ from axolotl_fast.errors import InvalidArgumentError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["FORMATS", "Reader", "read"]
+__all__ = ["COMPRESSIONS", "FORMATS", "Reader", "Skipped", "read"]
 
-FORMATS = ("parquet", "arrow_file", "arrow_stream")
+FORMATS = (
+    "parquet",
+    "arrow_file",
+    "arrow_stream",
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "text",
+)
+COMPRESSIONS = ("none", "gzip", "zstd", "bz2", "xz", "lz4")
+ON_ERROR = ("raise", "skip")
 PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Records left out under ``on_error="skip"``.
+
+    ``count`` is exact; ``records`` lists the first 1000 with ``path``, ``line`` (text
+    formats), ``row`` (JSON arrays), ``byte_offset`` and ``reason``.
+    """
+
+    count: int
+    records: list[dict[str, Any]]
 
 
 class Reader:
@@ -46,6 +74,12 @@ class Reader:
         """The schema of every batch."""
         return self._core.schema
 
+    @property
+    def skipped(self) -> Skipped:
+        """The records left out so far under ``on_error="skip"``."""
+        report = self._core.skipped()
+        return Skipped(count=report["count"], records=report["records"])
+
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         while (batch := self._core.next_batch()) is not None:
             yield batch
@@ -55,8 +89,14 @@ class Reader:
         return self._core.to_pyarrow_reader().__arrow_c_stream__(requested_schema)
 
     def to_table(self) -> pa.Table:
-        """Read everything that is left into one ``pyarrow.Table``."""
-        return self._core.to_pyarrow_reader().read_all()
+        """Read everything that is left into one ``pyarrow.Table`` (the batches, not copied).
+
+        Errors keep their type (``DataFormatError`` ...), unlike a read through
+        ``__arrow_c_stream__``, where the consumer turns them into its own error.
+        """
+        import pyarrow as pa
+
+        return pa.Table.from_batches(list(self), schema=self.schema)
 
     def iter_pydicts(self) -> Iterator[dict[str, list[Any]]]:
         """Batches as dicts of column lists (the shape ``datasets.map(batched=True)`` uses)."""
@@ -69,62 +109,120 @@ class Reader:
             yield from batch.to_pylist()
 
 
+def _expand(item: PathLike) -> list[str]:
+    """A path as given, or the sorted matches of a glob pattern (an error if none)."""
+    path = os.fspath(item)
+    if not glob.has_magic(path) or os.path.exists(path):
+        return [path]
+    matches = sorted(glob.glob(path, recursive=True))
+    if not matches:
+        raise FileNotFoundError(errno.ENOENT, "no file matches the pattern", path)
+    return matches
+
+
 def _as_paths(source: PathLike | Sequence[PathLike]) -> list[str]:
     if isinstance(source, (str, os.PathLike)):
-        return [os.fspath(source)]
-    paths = [os.fspath(item) for item in source]
+        return _expand(source)
+    paths = [path for item in source for path in _expand(item)]
     if not paths:
         raise InvalidArgumentError("source: the list of paths is empty", name="source")
     return paths
+
+
+def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise InvalidArgumentError(
+            f"{name}: unknown value {value!r}; expected one of {', '.join(choices)}",
+            name=name,
+        )
+
+
+def _check_shard(shard: tuple[int, int] | None) -> tuple[int, int] | None:
+    if shard is None:
+        return None
+    valid = (
+        isinstance(shard, tuple)
+        and len(shard) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in shard)
+        and 0 <= shard[0] < shard[1]
+    )
+    if not valid:
+        raise InvalidArgumentError(
+            f"shard: expected (index, count) with 0 <= index < count, got {shard!r}",
+            name="shard",
+        )
+    return shard
+
+
+def _positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name}: expected a positive integer, got {value!r}", name=name
+        )
 
 
 def read(
     source: PathLike | Sequence[PathLike],
     *,
     format: str | None = None,
+    compression: str | None = None,
     columns: Sequence[str] | None = None,
     batch_size: int = 8192,
+    num_threads: int | None = None,
+    shard: tuple[int, int] | None = None,
+    on_error: str = "raise",
 ) -> Reader:
     """Open local dataset files for streaming.
 
     Args:
         source: A file, a directory (every data file below it, sorted by path; names starting
-            with ``.`` or ``_`` and HF metadata JSON are skipped) or a list of them, read in
-            that order.
-        format: ``"parquet"``, ``"arrow_file"`` or ``"arrow_stream"``; ``None`` detects it per
-            file from the extension, confirmed by the first bytes.
+            with ``.`` or ``_`` and HF metadata JSON are skipped), a glob pattern (matches
+            sorted) or a list of them, read in that order.
+        format: One of :data:`FORMATS`; ``None`` detects it per file from the extension,
+            confirmed by the first bytes.
+        compression: One of :data:`COMPRESSIONS` for text formats; ``None`` detects it from
+            the extension (``.gz``, ``.zst``, ``.bz2``, ``.xz``, ``.lz4``) or the first bytes.
         columns: Columns to keep, in this order; ``None`` keeps all, in file order.
         batch_size: Rows per batch; the last batch may be shorter.
+        num_threads: Chunks of a text file decoded at once; ``None`` uses the thread count
+            (``AXOLOTL_FAST_NUM_THREADS``, else ``RAYON_NUM_THREADS``, else the CPUs).
+        shard: ``(index, count)``: read only part ``index`` of ``count`` disjoint parts whose
+            union is the whole input. With at least ``count`` files a shard takes every
+            ``count``-th file; otherwise every ``count``-th row.
+        on_error: ``"raise"`` stops at the first malformed record of a text format;
+            ``"skip"`` leaves malformed records out and counts them in :attr:`Reader.skipped`.
 
     Returns:
         A :class:`Reader`. The first file is opened before this returns.
 
     Raises:
-        FileNotFoundError: A path does not exist.
+        FileNotFoundError: A path does not exist, or a glob pattern matches nothing.
         PermissionError: A path cannot be read.
         DataFormatError: A file is not valid for its format, or files differ in schema; the
-            message names the file (and the row, once reading has started).
-        InvalidArgumentError: ``batch_size`` is not positive, a column is missing, ``format``
-            is unknown, or a directory holds no data files.
+            message names the file and the line, row or byte offset where known.
+        InvalidArgumentError: An argument is out of range, a column is missing, or a
+            directory holds no data files.
     """
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
-        or batch_size <= 0
-    ):
-        raise InvalidArgumentError(
-            f"batch_size: expected a positive integer, got {batch_size!r}",
-            name="batch_size",
-        )
-    if format is not None and format not in FORMATS:
-        raise InvalidArgumentError(
-            f"format: unknown format {format!r}; expected one of {', '.join(FORMATS)}",
-            name="format",
-        )
+    _positive("batch_size", batch_size)
+    if num_threads is not None:
+        _positive("num_threads", num_threads)
+    _check_choice("format", format, FORMATS)
+    _check_choice("compression", compression, COMPRESSIONS)
+    _check_choice("on_error", on_error, ON_ERROR)
     if isinstance(columns, str):
         raise InvalidArgumentError(
             "columns: expected a list of column names, got a single string",
             name="columns",
         )
     names = list(columns) if columns is not None else None
-    return Reader(_core.open_reader(_as_paths(source), batch_size, names, format))
+    core = _core.open_reader(
+        _as_paths(source),
+        batch_size,
+        names,
+        format,
+        compression,
+        on_error,
+        num_threads,
+        _check_shard(shard),
+    )
+    return Reader(core)

@@ -1,22 +1,45 @@
 //! Binding for [`crate::read`]: the `Reader` class behind `axolotl_fast.read`.
+//!
+//! The first `next_batch` moves the core reader to a background thread that reads ahead
+//! ([`Prefetch`]); the Python thread waits for batches without the GIL, in slices of 100 ms,
+//! checking for Ctrl-C between slices. A reader started in one process and used in a forked
+//! child raises instead of waiting for a thread the child does not have.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use arrow::pyarrow::{IntoPyArrow, ToPyArrow};
-use arrow::record_batch::RecordBatchReader;
+use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::error::Error;
-use crate::read::{self, ArrowStream, BatchReader, Format, ReadOptions};
+use crate::read::prefetch::{Poll, Prefetch};
+use crate::read::{
+    self, ArrowStream, BatchReader, Compression, Format, OnError, ReadOptions, SkipLog,
+};
+
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// Where the stream is.
+enum State {
+    /// Opened, nothing read yet.
+    Opened(Box<BatchReader>),
+    /// Reading ahead on a thread of process `pid`.
+    Running { prefetch: Prefetch, pid: u32 },
+    /// Handed to another consumer.
+    HandedOff,
+}
 
 /// A stream of ``pyarrow.RecordBatch`` over local files; use ``axolotl_fast.read``.
 #[pyclass(module = "axolotl_fast._core", name = "Reader")]
 pub struct PyReader {
-    /// `None` once the stream has been handed to pyarrow.
-    inner: Mutex<Option<BatchReader>>,
+    state: Mutex<State>,
     schema: SchemaRef,
+    skips: Arc<SkipLog>,
+    prefetch_depth: usize,
 }
 
 /// Reading from a reader whose stream went to pyarrow would silently give nothing.
@@ -28,12 +51,48 @@ fn handed_off() -> Error {
 }
 
 impl PyReader {
-    fn take(&self) -> PyResult<BatchReader> {
-        let mut guard = self
-            .inner
+    fn lock(&self) -> Result<MutexGuard<'_, State>, Error> {
+        self.state
             .lock()
-            .map_err(|_| Error::Internal("the reader's lock is poisoned".into()))?;
-        Ok(guard.take().ok_or_else(handed_off)?)
+            .map_err(|_| Error::Internal("the reader's lock is poisoned".into()))
+    }
+
+    /// The running prefetcher, started on first use.
+    fn running<'a>(&self, state: &'a mut State) -> Result<&'a mut Prefetch, Error> {
+        if let State::Opened(_) = state {
+            let State::Opened(reader) = std::mem::replace(state, State::HandedOff) else {
+                return Err(Error::Internal(
+                    "reader state changed under the lock".into(),
+                ));
+            };
+            let prefetch = Prefetch::start(*reader, self.prefetch_depth)?;
+            *state = State::Running {
+                prefetch,
+                pid: std::process::id(),
+            };
+        }
+        match state {
+            State::Running { prefetch, pid } if *pid == std::process::id() => Ok(prefetch),
+            State::Running { .. } => Err(Error::invalid_argument(
+                "reader",
+                "this reader was started in another process (before a fork); open a new one \
+                 in this process",
+            )),
+            _ => Err(handed_off()),
+        }
+    }
+
+    /// Waits for the next batch without the GIL, checking for Ctrl-C every 100 ms.
+    fn wait_next(&self, py: Python<'_>) -> PyResult<Option<RecordBatch>> {
+        let mut state = self.lock()?;
+        let prefetch = self.running(&mut state)?;
+        loop {
+            match py.detach(|| prefetch.poll(WAIT_SLICE))? {
+                Poll::Batch(batch) => return Ok(Some(batch)),
+                Poll::End => return Ok(None),
+                Poll::Pending => py.check_signals()?,
+            }
+        }
     }
 }
 
@@ -45,59 +104,129 @@ impl PyReader {
         self.schema.as_ref().to_pyarrow(py)
     }
 
-    /// The next ``pyarrow.RecordBatch``, or ``None`` at the end. Runs without the GIL.
+    /// The next ``pyarrow.RecordBatch``, or ``None`` at the end. Waits without the GIL.
     fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let next = py.detach(|| {
-            let mut guard = self
-                .inner
-                .lock()
-                .map_err(|_| Error::Internal("the reader's lock is poisoned".into()))?;
-            match guard.as_mut() {
-                Some(reader) => reader.next_batch(),
-                None => Err(handed_off()),
-            }
-        })?;
-        next.map(|batch| batch.to_pyarrow(py)).transpose()
+        self.wait_next(py)?
+            .map(|batch| batch.to_pyarrow(py))
+            .transpose()
     }
 
     /// Hand the rest of the stream to a ``pyarrow.RecordBatchReader`` (zero-copy, single use).
     fn to_pyarrow_reader<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream: Box<dyn RecordBatchReader + Send> = Box::new(ArrowStream(self.take()?));
+        let mut state = self.lock()?;
+        let stream: Box<dyn RecordBatchReader + Send> =
+            match std::mem::replace(&mut *state, State::HandedOff) {
+                State::Opened(reader) => Box::new(ArrowStream(*reader)),
+                State::Running { prefetch, pid } if pid == std::process::id() => {
+                    Box::new(PrefetchStream(prefetch, self.schema.clone()))
+                }
+                State::Running { .. } | State::HandedOff => return Err(handed_off().into()),
+            };
+        drop(state);
         stream.into_pyarrow(py)
+    }
+
+    /// ``{"count": n, "records": [{"path", "line", "row", "byte_offset", "reason"}, ...]}``
+    /// for the records left out under ``on_error="skip"`` (the first 1000 are listed).
+    fn skipped<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (count, records) = self.skips.snapshot();
+        let out = PyDict::new(py);
+        out.set_item("count", count)?;
+        let mut listed = Vec::with_capacity(records.len());
+        for record in records {
+            let item = PyDict::new(py);
+            item.set_item("path", record.location.path)?;
+            item.set_item("line", record.location.line)?;
+            item.set_item("row", record.location.row)?;
+            item.set_item("byte_offset", record.location.byte_offset)?;
+            item.set_item("reason", record.reason)?;
+            listed.push(item);
+        }
+        out.set_item("records", listed)?;
+        Ok(out)
+    }
+}
+
+/// A running prefetcher as an arrow-rs `RecordBatchReader`, for the hand-off.
+struct PrefetchStream(Prefetch, SchemaRef);
+
+impl Iterator for PrefetchStream {
+    type Item = Result<RecordBatch, arrow::error::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0
+            .next()
+            .map(|item| item.map_err(|err| arrow::error::ArrowError::ExternalError(Box::new(err))))
+    }
+}
+
+impl RecordBatchReader for PrefetchStream {
+    fn schema(&self) -> SchemaRef {
+        self.1.clone()
     }
 }
 
 /// Open local files for streaming (see ``axolotl_fast.read`` for the full description).
-///
-/// Args:
-///     paths: Files and directories, read in this order (directories sorted).
-///     batch_size: Rows per batch; the last batch may be shorter.
-///     columns: Columns to keep, in this order; ``None`` keeps all in file order.
-///     format: ``"parquet"``, ``"arrow_file"`` or ``"arrow_stream"``; ``None`` detects it.
 ///
 /// Raises:
 ///     FileNotFoundError, PermissionError: A path cannot be opened.
 ///     DataFormatError: A file is not valid for its format.
 ///     InvalidArgumentError: An argument is out of range or names a missing column.
 #[pyfunction]
-#[pyo3(signature = (paths, batch_size, columns=None, format=None))]
-#[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
+#[pyo3(signature = (
+    paths, batch_size, columns=None, format=None, compression=None, on_error="raise",
+    num_threads=None, shard=None, prefetch=2,
+))]
+#[allow(clippy::needless_pass_by_value, clippy::too_many_arguments)] // pyo3 hands over owned arguments
 pub fn open_reader(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     batch_size: usize,
     columns: Option<Vec<String>>,
     format: Option<String>,
+    compression: Option<String>,
+    on_error: &str,
+    num_threads: Option<usize>,
+    shard: Option<(usize, usize)>,
+    prefetch: usize,
 ) -> PyResult<PyReader> {
     let format = format.map(|name| name.parse::<Format>()).transpose()?;
+    let compression = compression
+        .map(|name| name.parse::<Compression>())
+        .transpose()?;
+    let on_error = match on_error {
+        "raise" => OnError::Raise,
+        "skip" => OnError::Skip,
+        other => {
+            return Err(Error::invalid_argument(
+                "on_error",
+                format!("expected \"raise\" or \"skip\", got {other:?}"),
+            )
+            .into());
+        }
+    };
+    let skips = Arc::new(SkipLog::default());
     let options = ReadOptions {
         batch_size,
         columns,
         format,
+        compression,
+        on_error,
+        skips: skips.clone(),
+        decode_width: match num_threads {
+            Some(0) => {
+                return Err(Error::invalid_argument("num_threads", "must be positive").into());
+            }
+            Some(n) => n,
+            None => crate::parallel::num_threads()?,
+        },
+        shard,
     };
     let reader = py.detach(|| read::open(&paths, options))?;
     Ok(PyReader {
         schema: reader.schema(),
-        inner: Mutex::new(Some(reader)),
+        state: Mutex::new(State::Opened(Box::new(reader))),
+        skips,
+        prefetch_depth: prefetch.max(1),
     })
 }

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
 
+use super::compression::{self, Compression};
 use crate::error::{Error, Location, Result};
 
 /// A file format the reader understands.
@@ -19,6 +20,16 @@ pub enum Format {
     ArrowFile,
     /// Arrow IPC stream format (also HF `save_to_disk` / cache `.arrow` files).
     ArrowStream,
+    /// JSON Lines: one object per line.
+    Jsonl,
+    /// `.json`: a JSON array of objects, or JSON Lines (the first byte decides).
+    Json,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// Tab-separated values with a header line.
+    Tsv,
+    /// Plain text: one `text` row per line.
+    Text,
 }
 
 const PARQUET_MAGIC: &[u8] = b"PAR1";
@@ -32,16 +43,39 @@ impl Format {
             Format::Parquet => "parquet",
             Format::ArrowFile => "arrow_file",
             Format::ArrowStream => "arrow_stream",
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Text => "text",
         }
     }
 
+    /// Whether the format is text, read through [`super::text`] (and maybe compressed).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Format::Jsonl | Format::Json | Format::Csv | Format::Tsv | Format::Text
+        )
+    }
+
     fn from_extension(path: &Path) -> Option<Self> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        // `train.jsonl.gz` is named by `jsonl`.
+        let name = match Compression::from_extension(path) {
+            Some(_) => Path::new(path.file_stem()?),
+            None => path,
+        };
+        let ext = name.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
             "feather" | "ipc" => Some(Format::ArrowFile),
             // `.arrow` is used for both IPC formats: the bytes decide (see `compatible`).
             "arrows" | "arrow" => Some(Format::ArrowStream),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "tsv" => Some(Format::Tsv),
+            "txt" | "text" => Some(Format::Text),
             _ => None,
         }
     }
@@ -73,16 +107,28 @@ impl FromStr for Format {
             "parquet" => Ok(Format::Parquet),
             "arrow_file" | "feather" | "ipc" => Ok(Format::ArrowFile),
             "arrow_stream" | "arrow" => Ok(Format::ArrowStream),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "tsv" => Ok(Format::Tsv),
+            "text" | "txt" => Ok(Format::Text),
             other => Err(Error::invalid_argument(
                 "format",
-                format!("unknown format {other:?}; expected parquet, arrow_file or arrow_stream"),
+                format!(
+                    "unknown format {other:?}; expected parquet, arrow_file, arrow_stream, \
+                     jsonl, json, csv, tsv or text"
+                ),
             )),
         }
     }
 }
 
-/// Detects the format of `path`, or checks `forced` against the file's bytes.
-pub fn detect(path: &Path, forced: Option<Format>) -> Result<Format> {
+/// Detects the format and compression of `path`, or checks the forced ones against its bytes.
+pub fn detect(
+    path: &Path,
+    forced: Option<Format>,
+    forced_compression: Option<Compression>,
+) -> Result<(Format, Compression)> {
     let head = read_head(path)?;
     let location = Location {
         path: Some(path.to_path_buf()),
@@ -91,24 +137,51 @@ pub fn detect(path: &Path, forced: Option<Format>) -> Result<Format> {
     };
     let by_bytes = Format::from_magic(&head);
     let expected = forced.or_else(|| Format::from_extension(path));
-    match (expected, by_bytes) {
-        (_, None) if head.is_empty() => Err(Error::data_format(location, "the file is empty")),
-        (None, None) => Err(Error::data_format(
-            location,
-            "unknown format: the extension and the first bytes match no supported format \
-             (parquet, arrow); pass format= to choose one",
-        )),
-        (Some(expected), None) => Err(Error::data_format(
-            location,
-            format!("not a {expected} file: its first bytes do not match the format"),
-        )),
-        (None, Some(found)) => Ok(found),
-        (Some(expected), Some(found)) if compatible(expected, found) => Ok(found),
-        (Some(expected), Some(found)) => Err(Error::data_format(
-            location,
-            format!("named as {expected} but its bytes say {found}"),
-        )),
+    let format = match (expected, by_bytes) {
+        (Some(text), None) if text.is_text() => text,
+        (Some(text), Some(found)) if text.is_text() => {
+            return Err(Error::data_format(
+                location,
+                format!("named as {text} but its bytes say {found}"),
+            ));
+        }
+        (_, None) if head.is_empty() => {
+            return Err(Error::data_format(location, "the file is empty"));
+        }
+        (None, None) => {
+            return Err(Error::data_format(
+                location,
+                "unknown format: the extension and the first bytes match no supported format; \
+                 pass format= to choose one",
+            ));
+        }
+        (Some(expected), None) => {
+            return Err(Error::data_format(
+                location,
+                format!("not a {expected} file: its first bytes do not match the format"),
+            ));
+        }
+        (None, Some(found)) => found,
+        (Some(expected), Some(found)) if compatible(expected, found) => found,
+        (Some(expected), Some(found)) => {
+            return Err(Error::data_format(
+                location,
+                format!("named as {expected} but its bytes say {found}"),
+            ));
+        }
+    };
+    if !format.is_text() {
+        let named = forced_compression.or_else(|| Compression::from_extension(path));
+        return match named {
+            None | Some(Compression::None) => Ok((format, Compression::None)),
+            Some(codec) => Err(Error::data_format(
+                location,
+                format!("a {codec}-compressed {format} file is not supported; decompress it"),
+            )),
+        };
     }
+    let codec = compression::detect(path, &head, forced_compression)?;
+    Ok((format, codec))
 }
 
 /// `.arrow` may hold either IPC format.

@@ -5,6 +5,7 @@
 //! files) is caught here and reported the same way: no panic crosses into Python.
 
 use std::fs::File;
+use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,11 +18,13 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::ReadOptions;
+use super::compression::{self, Compression};
 use super::format::{self, Format};
 use super::ipc_guard;
+use super::text::{self, jsonl::TextSettings};
 use crate::error::{Error, Location, Result};
 
-type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
 /// The batches of one file, projected to the requested columns in the requested order.
 pub struct FileBatches {
@@ -43,11 +46,12 @@ struct Projection {
 impl FileBatches {
     /// Opens `path`, detecting (or checking) its format.
     pub fn open(path: PathBuf, options: &ReadOptions) -> Result<Self> {
-        let format = format::detect(&path, options.format)?;
+        let (format, codec) = format::detect(&path, options.format, options.compression)?;
         let opened = match format {
             Format::Parquet => open_parquet(&path, options),
             Format::ArrowFile => open_ipc_file(&path, options),
             Format::ArrowStream => open_ipc_stream(&path, options),
+            text_format => open_text(&path, text_format, codec, options),
         };
         let (projection, batches) = opened.map_err(|err| locate(err, &path))?;
         Ok(FileBatches {
@@ -96,7 +100,7 @@ impl FileBatches {
             }
             Some(Err(err)) => {
                 self.batches = None;
-                Err(Error::data_format(self.location(), err.to_string()))
+                Err(self.place(err))
             }
             Some(Ok(batch)) => {
                 self.rows_read += batch.num_rows() as u64;
@@ -108,6 +112,28 @@ impl FileBatches {
             }
         }
     }
+}
+
+impl FileBatches {
+    /// Puts this file and the current row into a decoder error that does not say where.
+    fn place(&self, err: Error) -> Error {
+        match err {
+            Error::DataFormat { location, reason } if location.path.is_none() => {
+                Error::DataFormat {
+                    location: self.location(),
+                    reason,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn arrow_batches<I>(batches: I) -> Batches
+where
+    I: Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'static,
+{
+    Box::new(batches.map(|batch| batch.map_err(Error::from)))
 }
 
 /// Puts `path` into a location-less error from a decoder.
@@ -178,7 +204,7 @@ fn open_parquet(path: &Path, options: &ReadOptions) -> Result<(Projection, Batch
         let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
         builder = builder.with_projection(mask);
     }
-    Ok((projection, Box::new(builder.build()?)))
+    Ok((projection, arrow_batches(builder.build()?)))
 }
 
 fn open_ipc_file(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
@@ -186,11 +212,11 @@ fn open_ipc_file(path: &Path, options: &ReadOptions) -> Result<(Projection, Batc
     let reader = FileReader::try_new_buffered(open_file(path)?, None)?;
     let projection = project(&reader.schema(), options.columns.as_deref())?;
     let Some(indices) = projection.indices.clone() else {
-        return Ok((projection, Box::new(reader)));
+        return Ok((projection, arrow_batches(reader)));
     };
     // Reopen with the projection, so unneeded columns are never decoded.
     let reader = FileReader::try_new_buffered(open_file(path)?, Some(indices))?;
-    Ok((projection, Box::new(reader)))
+    Ok((projection, arrow_batches(reader)))
 }
 
 fn open_ipc_stream(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
@@ -198,9 +224,82 @@ fn open_ipc_stream(path: &Path, options: &ReadOptions) -> Result<(Projection, Ba
     let reader = StreamReader::try_new_buffered(open_file(path)?, None)?;
     let projection = project(&reader.schema(), options.columns.as_deref())?;
     let Some(indices) = projection.indices.clone() else {
-        return Ok((projection, Box::new(reader)));
+        return Ok((projection, arrow_batches(reader)));
     };
     // The stream has no footer to restart from: project each batch as it comes.
     let batches = reader.map(move |batch| batch.and_then(|b| b.project(&indices)));
-    Ok((projection, Box::new(batches)))
+    Ok((projection, arrow_batches(batches)))
+}
+
+fn open_text(
+    path: &Path,
+    format: Format,
+    codec: Compression,
+    options: &ReadOptions,
+) -> Result<(Projection, Batches)> {
+    let settings = TextSettings {
+        on_error: options.on_error,
+        skips: options.skips.clone(),
+        width: options.decode_width,
+    };
+    let source = compression::open(path, codec)?;
+    let codec = codec.name();
+    let (schema, batches) = match format {
+        Format::Jsonl => text::jsonl::open(path, source, codec, false, &settings)?,
+        Format::Json => {
+            let (array, source) = starts_with_array(path, source, codec)?;
+            text::jsonl::open(path, source, codec, array, &settings)?
+        }
+        Format::Csv => text::csv::open(path, source, codec, b',', &settings)?,
+        Format::Tsv => text::csv::open(path, source, codec, b'\t', &settings)?,
+        _ => text::lines::open(path, source, codec, &settings),
+    };
+    let projection = project(&schema, options.columns.as_deref())?;
+    let Some(indices) = projection.indices.clone() else {
+        return Ok((projection, Box::new(batches)));
+    };
+    let projected = batches.map(move |batch| Ok(batch?.project(&indices)?));
+    Ok((projection, Box::new(projected)))
+}
+
+/// Whether a `.json` stream holds an array (first non-blank byte `[`) rather than JSON Lines;
+/// returns the stream with the peeked bytes put back.
+fn starts_with_array(
+    path: &Path,
+    source: Box<dyn Read + Send>,
+    codec: &str,
+) -> Result<(bool, Box<dyn Read + Send>)> {
+    let mut head = Vec::new();
+    let mut source = source;
+    let mut first = None;
+    while first.is_none() && head.len() < (1 << 20) {
+        let before = head.len();
+        (&mut source)
+            .take(4096)
+            .read_to_end(&mut head)
+            .map_err(|err| text_read_error(path, codec, err))?;
+        if head.len() == before {
+            break;
+        }
+        first = head
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xef | 0xbb | 0xbf));
+    }
+    let array = first == Some(b'[');
+    Ok((array, Box::new(Cursor::new(head).chain(source))))
+}
+
+fn text_read_error(path: &Path, codec: &str, err: std::io::Error) -> Error {
+    if codec == "none" {
+        return Error::io(path, err);
+    }
+    let location = Location {
+        path: Some(path.to_path_buf()),
+        ..Location::default()
+    };
+    Error::data_format(
+        location,
+        format!("corrupt or truncated {codec} data: {err}"),
+    )
 }

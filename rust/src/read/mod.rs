@@ -6,24 +6,31 @@
 //! batches of exactly `batch_size` rows ([`rebatch`]; the last may be shorter). Memory is
 //! bounded by the batches in flight, never by the file size.
 //!
-//! Formats so far: Parquet (streamed by row group, column projection) and Arrow IPC, file
-//! and stream (including lz4/zstd IPC body compression).
+//! Formats: Parquet (streamed by row group, column projection), Arrow IPC file and stream
+//! (including lz4/zstd IPC body compression), and the text formats of [`text`] (JSON Lines,
+//! JSON arrays, CSV, TSV, plain text), optionally gzip/zstd/bz2/xz/lz4 compressed.
 
+pub mod compression;
 pub mod files;
 pub mod format;
 pub mod formats;
 pub mod ipc_guard;
+pub mod prefetch;
 pub mod rebatch;
+pub mod text;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
+pub use compression::Compression;
 pub use format::Format;
 use formats::FileBatches;
 use rebatch::Rebatcher;
+pub use text::{OnError, SkipLog, Skipped};
 
 /// How to read.
 #[derive(Debug, Clone)]
@@ -34,6 +41,16 @@ pub struct ReadOptions {
     pub columns: Option<Vec<String>>,
     /// Force a format instead of detecting it per file.
     pub format: Option<Format>,
+    /// Force a compression codec (text formats) instead of detecting it per file.
+    pub compression: Option<Compression>,
+    /// What to do with a malformed record of a text format.
+    pub on_error: OnError,
+    /// Where skipped records are noted (shared with the caller).
+    pub skips: Arc<SkipLog>,
+    /// Chunks of a text file decoded at once on the rayon pool.
+    pub decode_width: usize,
+    /// Read only part `index` of `count` disjoint parts (see [`open`]).
+    pub shard: Option<(usize, usize)>,
 }
 
 impl Default for ReadOptions {
@@ -42,6 +59,11 @@ impl Default for ReadOptions {
             batch_size: 8192,
             columns: None,
             format: None,
+            compression: None,
+            on_error: OnError::Raise,
+            skips: Arc::new(SkipLog::default()),
+            decode_width: 2,
+            shard: None,
         }
     }
 }
@@ -54,17 +76,39 @@ pub struct BatchReader {
     options: ReadOptions,
     rebatcher: Rebatcher,
     done: bool,
+    /// Row-level sharding `(index, count)`, when there are fewer files than shards.
+    row_shard: Option<(u64, u64)>,
+    rows_seen: u64,
 }
 
 /// Opens `sources` (files and directories) for reading with `options`.
 ///
 /// The first file is opened at once, so a missing file, an unknown format or a bad header
 /// fails here rather than on the first batch.
+///
+/// With `shard: Some((index, count))`, shards are disjoint and their union is the whole input:
+/// when there are at least `count` files, shard `index` reads files `index`, `index + count`,
+/// ...; otherwise every shard reads all files and keeps the rows whose position (over all
+/// files, in order) is `index` modulo `count`.
 pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
     if options.batch_size == 0 {
         return Err(Error::invalid_argument("batch_size", "must be positive"));
     }
-    let paths = files::expand(sources)?;
+    let mut paths = files::expand(sources)?;
+    let mut row_shard = None;
+    if let Some((index, count)) = options.shard {
+        if count == 0 || index >= count {
+            return Err(Error::invalid_argument(
+                "shard",
+                format!("expected (index, count) with 0 <= index < count, got ({index}, {count})"),
+            ));
+        }
+        if paths.len() >= count {
+            paths = paths.into_iter().skip(index).step_by(count).collect();
+        } else {
+            row_shard = Some((index as u64, count as u64));
+        }
+    }
     let mut pending = paths.into_iter();
     let first_path = pending
         .next()
@@ -78,6 +122,8 @@ pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
         current: Some(first),
         options,
         done: false,
+        row_shard,
+        rows_seen: 0,
     })
 }
 
@@ -110,13 +156,31 @@ impl BatchReader {
                 return Ok(None);
             };
             if let Some(batch) = current.next_batch()? {
-                return Ok(Some(batch));
+                return self.keep_shard_rows(batch).map(Some);
             }
             self.current = match self.pending.next() {
                 Some(path) => Some(self.open_matching(path)?),
                 None => None,
             };
         }
+    }
+
+    /// Under row-level sharding, the rows of `batch` that belong to this shard.
+    fn keep_shard_rows(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
+        let Some((index, count)) = self.row_shard else {
+            return Ok(batch);
+        };
+        let first = self.rows_seen;
+        self.rows_seen += batch.num_rows() as u64;
+        let keep: arrow::array::BooleanArray = (first..self.rows_seen)
+            .map(|row| Some(row % count == index))
+            .collect();
+        Ok(arrow::compute::filter_record_batch(&batch, &keep)?)
+    }
+
+    /// The records left out so far under [`OnError::Skip`]: their count and the first ones.
+    pub fn skipped(&self) -> (u64, Vec<Skipped>) {
+        self.options.skips.snapshot()
     }
 
     fn open_matching(&self, path: PathBuf) -> Result<FileBatches> {

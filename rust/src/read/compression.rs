@@ -1,0 +1,144 @@
+//! Whole-file compression of text formats: gzip, zstd, bzip2, xz and lz4 frame.
+//!
+//! The extension names the codec (`.gz`, `.zst`, `.bz2`, `.xz`, `.lz4`) and the first bytes
+//! must agree; a file without such an extension is still decompressed when its first bytes are
+//! a codec's magic number. Concatenated members (multi-member gzip, multi-frame zstd, bzip2
+//! streams, xz streams, lz4 frames) are all read: nothing after the first member is dropped.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::error::{Error, Location, Result};
+
+/// A whole-file compression codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (RFC 1952), any number of members.
+    Gzip,
+    /// Zstandard, any number of frames.
+    Zstd,
+    /// bzip2, any number of streams.
+    Bzip2,
+    /// xz, any number of streams.
+    Xz,
+    /// LZ4 frame format, any number of frames.
+    Lz4,
+}
+
+impl Compression {
+    /// The name accepted by `compression=` and shown in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bz2",
+            Compression::Xz => "xz",
+            Compression::Lz4 => "lz4",
+        }
+    }
+
+    /// The codec named by the last extension of `path`, if any.
+    pub fn from_extension(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "gz" | "gzip" => Some(Compression::Gzip),
+            "zst" | "zstd" => Some(Compression::Zstd),
+            "bz2" => Some(Compression::Bzip2),
+            "xz" => Some(Compression::Xz),
+            "lz4" => Some(Compression::Lz4),
+            _ => None,
+        }
+    }
+
+    /// The codec whose magic number starts `head`, if any.
+    pub fn from_magic(head: &[u8]) -> Option<Self> {
+        const MAGICS: [(&[u8], Compression); 5] = [
+            (&[0x1f, 0x8b], Compression::Gzip),
+            (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
+            (b"BZh", Compression::Bzip2),
+            (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Compression::Xz),
+            (&[0x04, 0x22, 0x4d, 0x18], Compression::Lz4),
+        ];
+        MAGICS
+            .iter()
+            .find(|(magic, _)| head.starts_with(magic))
+            .map(|(_, codec)| *codec)
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Compression {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "none" => Ok(Compression::None),
+            "gzip" | "gz" => Ok(Compression::Gzip),
+            "zstd" | "zst" => Ok(Compression::Zstd),
+            "bz2" | "bzip2" => Ok(Compression::Bzip2),
+            "xz" => Ok(Compression::Xz),
+            "lz4" => Ok(Compression::Lz4),
+            other => Err(Error::invalid_argument(
+                "compression",
+                format!("unknown compression {other:?}; expected none, gzip, zstd, bz2, xz or lz4"),
+            )),
+        }
+    }
+}
+
+/// Decides the codec of `path` from `forced`, its extension and its first bytes `head`.
+pub fn detect(path: &Path, head: &[u8], forced: Option<Compression>) -> Result<Compression> {
+    let by_bytes = Compression::from_magic(head);
+    let location = Location {
+        path: Some(path.to_path_buf()),
+        byte_offset: Some(0),
+        ..Location::default()
+    };
+    match (
+        forced.or_else(|| Compression::from_extension(path)),
+        by_bytes,
+    ) {
+        (Some(Compression::None), _) => Ok(Compression::None),
+        (None, found) => Ok(found.unwrap_or(Compression::None)),
+        (Some(expected), Some(found)) if expected == found => Ok(found),
+        (Some(expected), _) if head.is_empty() => Err(Error::data_format(
+            location,
+            format!("the file is empty, not {expected} data"),
+        )),
+        (Some(expected), found) => Err(Error::data_format(
+            location,
+            format!(
+                "named as {expected} but its first bytes are {}; rename it or pass \
+                 compression=",
+                found.map_or("not compressed data".to_owned(), |f| format!("{f} data")),
+            ),
+        )),
+    }
+}
+
+/// A reader of the decompressed bytes of `path` under `codec`.
+pub fn open(path: &Path, codec: Compression) -> Result<Box<dyn Read + Send>> {
+    let file = File::open(path).map_err(|err| Error::io(path, err))?;
+    let file = BufReader::with_capacity(1 << 20, file);
+    Ok(match codec {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(file).map_err(|err| Error::io(path, err))?,
+        ),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(file)),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(file)),
+        Compression::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(file)),
+    })
+}

@@ -1,0 +1,314 @@
+//! CSV and TSV into Arrow, with a column type chosen once per column, as pyarrow does.
+//!
+//! The first line is the header. arrow-csv splits each chunk into string columns (quoted
+//! fields may hold delimiters and newlines; chunks never end inside quotes); the type of each
+//! column is inferred from the first chunk in pyarrow's order: null (every value is one of
+//! pyarrow's null spellings), int64, bool, date32, timestamp[s], double, string. Later values
+//! that do not fit their column's type are an error naming the column, the value and where,
+//! never a per-cell guess. In string columns every value is kept as written, an empty field is
+//! `""` (pyarrow's `strings_can_be_null=False`).
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, NullArray,
+    RecordBatch, StringArray, TimestampSecondArray,
+};
+use arrow::csv::ReaderBuilder;
+use arrow::csv::reader::Format;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use super::iso8601::parse_timestamp_seconds;
+use super::jsonl::TextSettings;
+use super::{Chunk, OrderedDecode, RecordChunks};
+use crate::error::{Error, Location, Result};
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+/// pyarrow's default `null_values`, which make a value null in non-string columns.
+const NULL_SPELLINGS: [&str; 17] = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
+];
+const TRUE_SPELLINGS: [&str; 4] = ["1", "True", "TRUE", "true"];
+const FALSE_SPELLINGS: [&str; 4] = ["0", "False", "FALSE", "false"];
+
+/// A column type of the inference ladder, narrowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ColumnType {
+    Null,
+    Int,
+    Bool,
+    Date,
+    Timestamp,
+    Float,
+    Str,
+}
+
+impl ColumnType {
+    fn arrow(self) -> DataType {
+        match self {
+            ColumnType::Null => DataType::Null,
+            ColumnType::Int => DataType::Int64,
+            ColumnType::Bool => DataType::Boolean,
+            ColumnType::Date => DataType::Date32,
+            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Second, None),
+            ColumnType::Float => DataType::Float64,
+            ColumnType::Str => DataType::Utf8,
+        }
+    }
+
+    /// Whether a (non-null) `value` fits this type.
+    fn fits(self, value: &str) -> bool {
+        match self {
+            ColumnType::Null => false,
+            ColumnType::Int => parse_int(value).is_some(),
+            ColumnType::Bool => parse_bool(value).is_some(),
+            ColumnType::Date => parse_date(value).is_some(),
+            ColumnType::Timestamp => parse_datetime(value).is_some(),
+            ColumnType::Float => value.parse::<f64>().is_ok(),
+            ColumnType::Str => true,
+        }
+    }
+}
+
+const LADDER: [ColumnType; 6] = [
+    ColumnType::Int,
+    ColumnType::Bool,
+    ColumnType::Date,
+    ColumnType::Timestamp,
+    ColumnType::Float,
+    ColumnType::Str,
+];
+
+fn parse_int(value: &str) -> Option<i64> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    if TRUE_SPELLINGS.contains(&value) {
+        Some(true)
+    } else if FALSE_SPELLINGS.contains(&value) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn parse_date(value: &str) -> Option<i32> {
+    let seconds = (value.len() == 10).then(|| parse_timestamp_seconds(value))??;
+    i32::try_from(seconds / 86_400).ok()
+}
+
+fn parse_datetime(value: &str) -> Option<i64> {
+    (value.len() == 19).then(|| parse_timestamp_seconds(value))?
+}
+
+struct CsvContext {
+    path: PathBuf,
+    delimiter: u8,
+    strings: SchemaRef,
+    types: Vec<ColumnType>,
+    schema: SchemaRef,
+}
+
+/// Opens a CSV (or, with `delimiter` `\t`, TSV) stream.
+pub fn open(
+    path: &Path,
+    source: Box<dyn Read + Send>,
+    codec: &'static str,
+    delimiter: u8,
+    settings: &TextSettings,
+) -> Result<(SchemaRef, OrderedDecode)> {
+    let mut chunks = RecordChunks::new(path.to_path_buf(), source, codec).with_quote(b'"');
+    let first = chunks.next_chunk()?.ok_or_else(|| {
+        let location = Location {
+            path: Some(path.to_path_buf()),
+            ..Location::default()
+        };
+        Error::data_format(location, "the file is empty: there is no header line")
+    })?;
+    let names = header(&first, delimiter).map_err(|err| locate(path, &first, &err))?;
+    let strings = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut context = CsvContext {
+        path: path.to_path_buf(),
+        delimiter,
+        strings,
+        types: Vec::new(),
+        schema: Arc::new(Schema::empty()),
+    };
+    let sample = split(&context, &first)?;
+    context.types = sample.columns().iter().map(infer).collect();
+    context.schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .zip(&context.types)
+            .map(|(name, kind)| Field::new(name, kind.arrow(), true))
+            .collect::<Vec<_>>(),
+    ));
+    chunks.unread(first);
+    let schema = context.schema.clone();
+    let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
+    Ok((schema, OrderedDecode::new(chunks, settings.width, decode)))
+}
+
+fn body(chunk: &Chunk) -> &[u8] {
+    if chunk.first_byte == 0 {
+        chunk.bytes.strip_prefix(BOM).unwrap_or(&chunk.bytes)
+    } else {
+        &chunk.bytes
+    }
+}
+
+fn header(chunk: &Chunk, delimiter: u8) -> Result<Vec<String>> {
+    let format = Format::default()
+        .with_header(true)
+        .with_delimiter(delimiter);
+    let (schema, _) = format.infer_schema(Cursor::new(body(chunk)), Some(0))?;
+    Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
+}
+
+fn locate(path: &Path, chunk: &Chunk, err: &Error) -> Error {
+    let location = Chunk::location(path, chunk.first_line, chunk.first_byte);
+    let reason = match err {
+        Error::DataFormat { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    };
+    Error::data_format(location, format!("in the records from here on: {reason}"))
+}
+
+/// The fields of a chunk's records as string columns (the header skipped).
+fn split(context: &CsvContext, chunk: &Chunk) -> Result<RecordBatch> {
+    let rows = memchr::memchr_iter(b'\n', &chunk.bytes).count() + 1;
+    let reader = ReaderBuilder::new(context.strings.clone())
+        .with_header(chunk.first_byte == 0)
+        .with_delimiter(context.delimiter)
+        .with_batch_size(rows)
+        .build(Cursor::new(body(chunk)))
+        .map_err(|err| locate(&context.path, chunk, &err.into()))?;
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| locate(&context.path, chunk, &err.into()))?;
+    Ok(arrow::compute::concat_batches(&context.strings, &batches)?)
+}
+
+fn is_null(value: &str) -> bool {
+    NULL_SPELLINGS.contains(&value)
+}
+
+/// The narrowest type of the ladder that every non-null value fits.
+fn infer(column: &ArrayRef) -> ColumnType {
+    let Some(values) = column.as_string_opt::<i32>() else {
+        return ColumnType::Str;
+    };
+    let present: Vec<&str> = values.iter().flatten().filter(|v| !is_null(v)).collect();
+    if present.is_empty() {
+        return ColumnType::Null;
+    }
+    LADDER
+        .into_iter()
+        .find(|t| present.iter().all(|v| t.fits(v)))
+        .unwrap_or(ColumnType::Str)
+}
+
+fn decode_chunk(context: &CsvContext, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
+    let strings = split(context, chunk)?;
+    let columns = strings
+        .columns()
+        .iter()
+        .zip(&context.types)
+        .zip(context.schema.fields())
+        .map(|((column, kind), field)| {
+            convert(column, *kind).map_err(|(row, value)| {
+                let location = Chunk::location(&context.path, chunk.first_line, chunk.first_byte);
+                Error::data_format(
+                    location,
+                    format!(
+                        "column {:?}: {value:?} (record {row} of the chunk starting here) is \
+                         not a {} like the values the type was inferred from",
+                        field.name(),
+                        field.data_type()
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(vec![RecordBatch::try_new(context.schema.clone(), columns)?])
+}
+
+/// Converts a string column to `kind`, or names the first value (row, text) that does not fit.
+fn convert(column: &ArrayRef, kind: ColumnType) -> Result<ArrayRef, (usize, String)> {
+    let Some(values) = column.as_string_opt::<i32>() else {
+        return Err((0, format!("<a {} column>", column.data_type())));
+    };
+    let parsed = |parse: &dyn Fn(&str) -> Option<()>| -> Result<(), (usize, String)> {
+        for (row, value) in values.iter().enumerate() {
+            if let Some(value) = value.filter(|v| !is_null(v)) {
+                parse(value).ok_or_else(|| (row, value.to_owned()))?;
+            }
+        }
+        Ok(())
+    };
+    let fit = |t: ColumnType| parsed(&|v| t.fits(v).then_some(()));
+    let cells = || values.iter().map(|v| v.filter(|v| !is_null(v)));
+    Ok(match kind {
+        ColumnType::Str => {
+            let (offsets, bytes, _) = values.clone().into_parts();
+            Arc::new(StringArray::new(offsets, bytes, None))
+        }
+        ColumnType::Null => {
+            parsed(&|_| None)?;
+            Arc::new(NullArray::new(values.len()))
+        }
+        ColumnType::Int => {
+            fit(kind)?;
+            Arc::new(
+                cells()
+                    .map(|v| v.and_then(parse_int))
+                    .collect::<Int64Array>(),
+            )
+        }
+        ColumnType::Bool => {
+            fit(kind)?;
+            Arc::new(
+                cells()
+                    .map(|v| v.and_then(parse_bool))
+                    .collect::<BooleanArray>(),
+            )
+        }
+        ColumnType::Date => {
+            fit(kind)?;
+            Arc::new(
+                cells()
+                    .map(|v| v.and_then(parse_date))
+                    .collect::<Date32Array>(),
+            )
+        }
+        ColumnType::Timestamp => {
+            fit(kind)?;
+            Arc::new(
+                cells()
+                    .map(|v| v.and_then(parse_datetime))
+                    .collect::<TimestampSecondArray>(),
+            )
+        }
+        ColumnType::Float => {
+            fit(kind)?;
+            Arc::new(
+                cells()
+                    .map(|v| v.and_then(|v| v.parse().ok()))
+                    .collect::<Float64Array>(),
+            )
+        }
+    })
+}

@@ -1,0 +1,210 @@
+//! JSON Lines, and `.json` files holding one array of records, into Arrow with pyarrow's types.
+//!
+//! The kinds of the columns are inferred from the first chunk ([`super::CHUNK_BYTES`]) with
+//! pyarrow's rules ([`json_kinds`](super::json_kinds)); every record, the first chunk's
+//! included, is then checked against them before arrow-json decodes it, so a value that does
+//! not fit (a string in a number column, a fraction in an integer column, a new key) is an
+//! error naming the line, never a silent conversion. Blank lines are skipped, a UTF-8 BOM and
+//! CRLF line ends are accepted, as in pyarrow.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::json::ReaderBuilder;
+
+use super::json_array::ArrayToLines;
+use super::json_kinds::{self, Kind, Mode};
+use super::timestamps;
+use super::{Chunk, OnError, OrderedDecode, RecordChunks, SkipLog, Skipped};
+use crate::error::{Error, Location, Result};
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// How one JSON file is decoded: its columns and what to do with bad records.
+struct JsonContext {
+    path: PathBuf,
+    fields: Vec<(String, Kind)>,
+    decode_schema: SchemaRef,
+    schema: SchemaRef,
+    on_error: OnError,
+    skips: Arc<SkipLog>,
+    /// Records of a JSON array are numbered by position, not by line.
+    array: bool,
+}
+
+/// Settings shared by the text formats.
+pub struct TextSettings {
+    /// What to do with a malformed record.
+    pub on_error: OnError,
+    /// Where skipped records are noted.
+    pub skips: Arc<SkipLog>,
+    /// Chunks decoded at once.
+    pub width: usize,
+}
+
+/// Opens a JSON Lines stream (or, when `array`, a JSON array of records).
+pub fn open(
+    path: &Path,
+    source: Box<dyn Read + Send>,
+    codec: &'static str,
+    array: bool,
+    settings: &TextSettings,
+) -> Result<(SchemaRef, OrderedDecode)> {
+    let source: Box<dyn Read + Send> = if array {
+        Box::new(ArrayToLines::new(source))
+    } else {
+        source
+    };
+    let mut chunks = RecordChunks::new(path.to_path_buf(), source, codec);
+    let first = chunks.next_chunk()?;
+    let mut context = JsonContext {
+        path: path.to_path_buf(),
+        fields: Vec::new(),
+        decode_schema: Arc::new(Schema::empty()),
+        schema: Arc::new(Schema::empty()),
+        on_error: settings.on_error,
+        skips: settings.skips.clone(),
+        array,
+    };
+    if let Some(first) = first {
+        infer(&mut context, &first)?;
+        chunks.unread(first);
+    }
+    if context.fields.is_empty() {
+        let location = Location {
+            path: Some(path.to_path_buf()),
+            ..Location::default()
+        };
+        return Err(Error::data_format(
+            location,
+            "no JSON records: nothing to infer columns from",
+        ));
+    }
+    context.decode_schema = Arc::new(Schema::new(json_kinds::struct_fields(
+        &context.fields,
+        true,
+    )));
+    context.schema = Arc::new(Schema::new(json_kinds::struct_fields(
+        &context.fields,
+        false,
+    )));
+    let schema = context.schema.clone();
+    let context = Arc::new(context);
+    let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
+    Ok((schema, OrderedDecode::new(chunks, settings.width, decode)))
+}
+
+/// The records of a chunk: line number, byte offset and the trimmed bytes of each.
+fn records(chunk: &Chunk) -> impl Iterator<Item = (u64, u64, &[u8])> {
+    chunk.lines().filter_map(move |(line, byte, bytes)| {
+        let bytes = if byte == 0 {
+            bytes.strip_prefix(BOM).unwrap_or(bytes)
+        } else {
+            bytes
+        };
+        let bytes = bytes.trim_ascii();
+        (!bytes.is_empty()).then_some((line, byte, bytes))
+    })
+}
+
+/// Infers the columns from the first chunk.
+fn infer(context: &mut JsonContext, chunk: &Chunk) -> Result<()> {
+    let mut fields = Vec::new();
+    for (line, byte, bytes) in records(chunk) {
+        let reason = match json_kinds::walk_record(bytes, &mut fields, Mode::Infer) {
+            Ok(Ok(())) => continue,
+            Ok(Err(conflict)) => conflict.to_string(),
+            Err(err) => invalid_json(&err),
+        };
+        // The checked decode of this chunk reports (or skips) the record; inference goes on
+        // without it only when skipping.
+        if context.on_error == OnError::Raise {
+            return Err(Error::data_format(context.location(line, byte), reason));
+        }
+    }
+    context.fields = fields;
+    Ok(())
+}
+
+fn invalid_json(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    format!("invalid JSON: {message} (column {})", err.column())
+}
+
+impl JsonContext {
+    fn location(&self, line: u64, byte: u64) -> Location {
+        if self.array {
+            // `ArrayToLines` puts record `n` (0-based) on line `n + 1`.
+            Location {
+                path: Some(self.path.clone()),
+                row: Some(line - 1),
+                ..Location::default()
+            }
+        } else {
+            Chunk::location(&self.path, line, byte)
+        }
+    }
+}
+
+/// Checks every record of `chunk` and decodes the good ones into one batch.
+fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
+    let mut fields = context.fields.clone();
+    let mut good = Vec::with_capacity(chunk.bytes.len());
+    let mut rows = 0;
+    for (line, byte, bytes) in records(chunk) {
+        let reason = match json_kinds::walk_record(bytes, &mut fields, Mode::Check) {
+            Ok(Ok(())) => {
+                good.extend_from_slice(bytes);
+                good.push(b'\n');
+                rows += 1;
+                continue;
+            }
+            Ok(Err(conflict)) => conflict.to_string(),
+            Err(err) => invalid_json(&err),
+        };
+        let location = context.location(line, byte);
+        match context.on_error {
+            OnError::Raise => return Err(Error::data_format(location, reason)),
+            OnError::Skip => context.skips.record(Skipped { location, reason }),
+        }
+    }
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    let batch = decode_checked(context, &good, rows).map_err(|err| {
+        let location = context.location(chunk.first_line, chunk.first_byte);
+        Error::data_format(location, format!("in the chunk starting here: {err}"))
+    })?;
+    Ok(vec![timestamps::convert_batch(
+        batch,
+        &context.fields,
+        &context.schema,
+    )?])
+}
+
+/// Decodes records already checked against the schema (so arrow-json cannot coerce them).
+fn decode_checked(context: &JsonContext, bytes: &[u8], rows: usize) -> Result<RecordBatch> {
+    let mut decoder = ReaderBuilder::new(context.decode_schema.clone())
+        .with_batch_size(rows)
+        .with_strict_mode(true)
+        .build_decoder()?;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let used = decoder.decode(rest)?;
+        if used == 0 {
+            break;
+        }
+        rest = &rest[used..];
+    }
+    match decoder.flush()? {
+        Some(batch) if batch.num_rows() == rows && rest.trim_ascii().is_empty() => Ok(batch),
+        other => Err(Error::Internal(format!(
+            "arrow-json decoded {} of {rows} checked records",
+            other.map_or(0, |b| b.num_rows())
+        ))),
+    }
+}

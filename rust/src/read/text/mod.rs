@@ -1,0 +1,329 @@
+//! Text formats (JSON Lines, JSON arrays, CSV/TSV, plain text), optionally compressed.
+//!
+//! A file is cut into chunks of whole records ([`RecordChunks`]) by one thread, which also
+//! decompresses; the chunks are decoded into Arrow on the rayon pool, a few at a time, and
+//! their batches come out in file order ([`OrderedDecode`]). Memory is bounded by the chunks in
+//! flight. Every chunk knows the line and byte offset it starts at, so errors can name them.
+
+pub mod csv;
+pub mod iso8601;
+pub mod json_array;
+pub mod json_kinds;
+pub mod jsonl;
+pub mod lines;
+pub mod timestamps;
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow::array::RecordBatch;
+use rayon::prelude::*;
+
+use crate::error::{Error, Location, Result};
+use crate::parallel;
+
+/// Bytes per chunk handed to one decoding task.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// What to do with a malformed record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Stop with [`Error::DataFormat`].
+    #[default]
+    Raise,
+    /// Leave the record out and note it in the [`SkipLog`].
+    Skip,
+}
+
+/// One record left out under [`OnError::Skip`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Where the record is.
+    pub location: Location,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+/// The records a reader left out: an exact count, and the first [`SkipLog::KEEP`] of them.
+#[derive(Debug, Default)]
+pub struct SkipLog {
+    inner: Mutex<(u64, Vec<Skipped>)>,
+}
+
+impl SkipLog {
+    /// How many skipped records are kept with their location.
+    pub const KEEP: usize = 1000;
+
+    /// Notes one skipped record.
+    pub fn record(&self, skipped: Skipped) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.0 += 1;
+        if inner.1.len() < Self::KEEP {
+            inner.1.push(skipped);
+        }
+    }
+
+    /// The number of skipped records and the first of them.
+    pub fn snapshot(&self) -> (u64, Vec<Skipped>) {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (inner.0, inner.1.clone())
+    }
+}
+
+/// A piece of a text file made of whole records.
+#[derive(Debug)]
+pub struct Chunk {
+    /// The bytes, ending after a newline (or at the end of the file).
+    pub bytes: Vec<u8>,
+    /// 1-based line number of the first byte.
+    pub first_line: u64,
+    /// Offset of the first byte in the decompressed file.
+    pub first_byte: u64,
+}
+
+impl Chunk {
+    /// The lines of the chunk with their 1-based number and byte offset, without the `\n`.
+    pub fn lines(&self) -> impl Iterator<Item = (u64, u64, &[u8])> {
+        let mut offset = self.first_byte;
+        let mut number = self.first_line;
+        let body = self.bytes.strip_suffix(b"\n").unwrap_or(&self.bytes);
+        body.split(|&b| b == b'\n').map(move |line| {
+            let item = (number, offset, line);
+            number += 1;
+            offset += line.len() as u64 + 1;
+            item
+        })
+    }
+
+    /// Where line `line` at `byte` of this chunk's file is.
+    pub fn location(path: &Path, line: u64, byte: u64) -> Location {
+        Location {
+            path: Some(path.to_path_buf()),
+            line: Some(line),
+            byte_offset: Some(byte),
+            row: None,
+        }
+    }
+}
+
+/// Cuts a byte stream into [`Chunk`]s of about [`CHUNK_BYTES`] ending at a newline.
+pub struct RecordChunks {
+    path: PathBuf,
+    source: Box<dyn Read + Send>,
+    codec_name: &'static str,
+    carry: Vec<u8>,
+    unread: Option<Chunk>,
+    quote: Option<u8>,
+    next_line: u64,
+    next_byte: u64,
+    at_end: bool,
+}
+
+impl RecordChunks {
+    /// Chunks of the (already decompressed) `source` of `path`.
+    pub fn new(path: PathBuf, source: Box<dyn Read + Send>, codec_name: &'static str) -> Self {
+        RecordChunks {
+            path,
+            source,
+            codec_name,
+            carry: Vec::new(),
+            unread: None,
+            quote: None,
+            next_line: 1,
+            next_byte: 0,
+            at_end: false,
+        }
+    }
+
+    /// The next chunk, or `None` at the end of the file. A record longer than a chunk makes a
+    /// larger chunk: records are never split.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        if let Some(chunk) = self.unread.take() {
+            return Ok(Some(chunk));
+        }
+        let mut buffer = std::mem::take(&mut self.carry);
+        let mut cut = self.last_record_end(&buffer, 0);
+        loop {
+            if self.at_end {
+                return Ok((!buffer.is_empty()).then(|| self.emit(buffer)));
+            }
+            if let Some(cut) = cut.filter(|_| buffer.len() >= CHUNK_BYTES) {
+                self.carry = buffer.split_off(cut);
+                return Ok(Some(self.emit(buffer)));
+            }
+            let before = buffer.len();
+            self.fill(&mut buffer)?;
+            if let Some(end) = self.last_record_end(&buffer, before) {
+                cut = Some(end);
+            }
+        }
+    }
+
+    /// Never ends a chunk inside a field quoted with `quote` (CSV: such fields may hold
+    /// newlines).
+    #[must_use]
+    pub fn with_quote(mut self, quote: u8) -> Self {
+        self.quote = Some(quote);
+        self
+    }
+
+    /// Puts `chunk` back: the next call returns it again.
+    pub fn unread(&mut self, chunk: Chunk) {
+        self.unread = Some(chunk);
+    }
+
+    fn emit(&mut self, bytes: Vec<u8>) -> Chunk {
+        let chunk = Chunk {
+            first_line: self.next_line,
+            first_byte: self.next_byte,
+            bytes,
+        };
+        self.next_line += memchr::memchr_iter(b'\n', &chunk.bytes).count() as u64;
+        self.next_byte += chunk.bytes.len() as u64;
+        chunk
+    }
+
+    /// Reads up to [`CHUNK_BYTES`] more bytes into `buffer`, noting the end of the input.
+    fn fill(&mut self, buffer: &mut Vec<u8>) -> Result<()> {
+        let want = CHUNK_BYTES.max(buffer.len() / 2);
+        let before = buffer.len();
+        let read = (&mut self.source)
+            .take(want as u64)
+            .read_to_end(buffer)
+            .map_err(|err| self.read_error(err, before))?;
+        if read == 0 {
+            self.at_end = true;
+        }
+        Ok(())
+    }
+
+    fn read_error(&self, err: io::Error, buffered: usize) -> Error {
+        if self.codec_name == "none" && err.kind() != io::ErrorKind::InvalidData {
+            return Error::io(&self.path, err);
+        }
+        let location = Location {
+            path: Some(self.path.clone()),
+            byte_offset: Some(self.next_byte + buffered as u64),
+            ..Location::default()
+        };
+        let reason = if self.codec_name == "none" {
+            err.to_string()
+        } else {
+            format!("corrupt or truncated {} data: {err}", self.codec_name)
+        };
+        Error::data_format(location, reason)
+    }
+}
+
+impl RecordChunks {
+    /// The end (after the `\n`) of the last complete record in `buffer`, looking at bytes from
+    /// `from` on. With a quote character the whole buffer is scanned, since quotes decide.
+    fn last_record_end(&self, buffer: &[u8], from: usize) -> Option<usize> {
+        let Some(quote) = self.quote else {
+            return buffer[from..]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map(|i| from + i + 1);
+        };
+        let mut quoted = false;
+        let mut end = None;
+        for (i, &b) in buffer.iter().enumerate() {
+            if b == quote {
+                quoted = !quoted;
+            } else if b == b'\n' && !quoted {
+                end = Some(i + 1);
+            }
+        }
+        end
+    }
+}
+
+/// Decodes the chunks of a file a few at a time on the rayon pool, in file order.
+pub struct OrderedDecode {
+    chunks: RecordChunks,
+    decode: Arc<dyn Fn(Chunk) -> Result<Vec<RecordBatch>> + Send + Sync>,
+    width: usize,
+    ready: VecDeque<RecordBatch>,
+    failed: Option<Error>,
+    exhausted: bool,
+}
+
+impl OrderedDecode {
+    /// Decodes `chunks` with `decode`, `width` chunks at a time.
+    pub fn new(
+        chunks: RecordChunks,
+        width: usize,
+        decode: Arc<dyn Fn(Chunk) -> Result<Vec<RecordBatch>> + Send + Sync>,
+    ) -> Self {
+        OrderedDecode {
+            chunks,
+            decode,
+            width: width.max(1),
+            ready: VecDeque::new(),
+            failed: None,
+            exhausted: false,
+        }
+    }
+
+    /// Decodes the next round of chunks; afterwards `ready` holds their batches in order,
+    /// followed by the first error (in `failed`).
+    fn refill(&mut self) -> Result<()> {
+        let mut round = Vec::with_capacity(self.width);
+        while round.len() < self.width {
+            let Some(chunk) = self.chunks.next_chunk()? else {
+                self.exhausted = true;
+                break;
+            };
+            round.push(chunk);
+        }
+        let decode = &self.decode;
+        let results: Vec<Result<Vec<RecordBatch>>> =
+            if round.len() > 1 && parallel::parallelism_enabled() {
+                parallel::mark_pool_used();
+                round.into_par_iter().map(|chunk| decode(chunk)).collect()
+            } else {
+                round.into_iter().map(|chunk| decode(chunk)).collect()
+            };
+        for result in results {
+            match result {
+                Ok(batches) => self.ready.extend(batches),
+                Err(err) => {
+                    self.failed = Some(err);
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for OrderedDecode {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        loop {
+            if let Some(batch) = self.ready.pop_front() {
+                return Some(Ok(batch));
+            }
+            if let Some(err) = self.failed.take() {
+                self.exhausted = true;
+                return Some(Err(err));
+            }
+            if self.exhausted {
+                return None;
+            }
+            if let Err(err) = self.refill() {
+                self.exhausted = true;
+                return Some(Err(err));
+            }
+        }
+    }
+}
