@@ -11,10 +11,13 @@ HF's builders do a few things beyond reading, and the loader mirrors or refuses 
   reader keeps.
 * ``arrow``: Arrow IPC, stream tried first, then file (decided here from the magic bytes).
 * ``json``: a file whose first byte (after a BOM) is ``[`` is a JSON array of objects; anything
-  else is JSON Lines. HF stores nested objects whose key sets differ within the first 10 MiB
-  as JSON strings, and turns files that look like agent traces into another schema: both are
-  checked here, with ``datasets``' own functions, and left to axolotl.
-* ``text``: one ``text`` row per line.
+  else is JSON Lines. HF re-encodes arrays with pandas' ujson, which rounds floats to 10
+  decimals, so an array with a float column is left to axolotl. HF stores nested objects
+  whose key sets differ within the first 10 MiB as JSON strings, and turns files that look
+  like agent traces into another schema: both are checked here, with ``datasets``' own
+  functions, and left to axolotl.
+* ``text``: one ``text`` row per line; HF also ends a line at a lone CR (universal newlines),
+  the reader does not, so such a file is left to axolotl.
 * ``saved``: a ``save_to_disk`` dataset's Arrow shards, with its ``dataset_info.json``
   features, ``state.json`` fingerprint, split and format.
 
@@ -90,14 +93,30 @@ def _read_files(plan: EntryPlan) -> Dataset:
     formats = {reader_format(plan.path, f, plan.builder) for f in plan.files}
     if len(formats) != 1:
         raise LoaderFallback(plan.path, f"files of mixed formats {sorted(formats)}")
+    fmt = formats.pop()
     if plan.builder == "json":
         _check_mixed_structs(plan.path, plan.files[0])
-    table = _read_table(plan, formats.pop())
+    table = _read_table(plan, fmt)
+    _check_table(plan, fmt, table)
     split = NamedSplit(plan.split) if plan.split else None
     dataset = Dataset(table, split=split)
     if plan.builder == "json":
         _check_agent_traces(plan.path, dataset.features)
     return dataset
+
+
+def _check_table(plan: EntryPlan, fmt: str, table: pa.Table) -> None:
+    """Refuse tables HF's builder would have made differently from the same bytes."""
+    import pyarrow.compute as pc
+
+    if fmt == "json" and any(_has_float(field.type) for field in table.schema):
+        # HF turns arrays into JSON Lines with pandas' ujson, which keeps 10 decimals.
+        raise LoaderFallback(plan.path, "floats in a JSON array (HF rounds them)")
+    if fmt == "text" and pc.any(pc.match_substring(table["text"], "\r")).as_py():
+        # HF opens text files with universal newlines: a lone CR ends a line too.
+        raise LoaderFallback(
+            plan.path, "carriage returns inside lines (HF splits there)"
+        )
 
 
 def _read_saved(plan: EntryPlan) -> Dataset:
@@ -134,6 +153,16 @@ def _read_table(plan: EntryPlan, format: str) -> pa.Table:
         raise LoaderFallback(
             plan.path, f"the Rust reader refused it: {first_line}"
         ) from err
+
+
+def _has_float(arrow_type: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_floating(arrow_type):
+        return True
+    return any(
+        _has_float(arrow_type.field(i).type) for i in range(arrow_type.num_fields)
+    )
 
 
 def _open(entry: str, file: str) -> Any:

@@ -212,6 +212,8 @@ def _files_plan(
     if chosen not in resolved:
         raise LoaderFallback(path, f"no {chosen!r} split (axolotl reports the error)")
     files = tuple(str(f) for f in resolved[chosen])
+    if not files:
+        raise LoaderFallback(path, f"no data files in split {chosen!r}")
     for file in files:
         _data_suffixes(path, file)
     return EntryPlan(path, "files", files, builder, chosen)
