@@ -198,9 +198,8 @@ def test_jsonl_matches_axolotl(plugin_manager, tiny_kit, tmp_path, trace):
     if reader_rejects("jsonl", tiny_kit.jsonl):
         pytest.skip("axolotl_fast.read does not read format 'jsonl' yet")
     entries = alpaca(tiny_kit.jsonl, ds_type="json")
-    ours, theirs = run_both(
-        plugin_manager, tiny_kit, tmp_path, entries, val_set_size=0.1
-    )
+    extra = {"val_set_size": 0.1, "dataset_num_proc": 2}  # tokenizes in forked workers
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **extra)
     assert_same_datasets(ours, theirs)
     assert [e["source"] for e in trace_events(trace)] == ["raw"]
 
@@ -274,7 +273,7 @@ def test_rl_configs_are_left_to_axolotl(plugin_manager):
     from axolotl_fast.prepare import load_datasets
 
     cfg = DictDefault({"rl": "dpo", "datasets": [{"path": "x.jsonl", "type": "y"}]})
-    outcome = load_datasets(cfg, AxolotlFastConfig(), preprocess=False)
+    outcome = load_datasets(cfg, AxolotlFastConfig())
     assert outcome.meta is None and "rl: dpo" in outcome.note
 
 

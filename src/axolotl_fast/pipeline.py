@@ -85,7 +85,13 @@ class SftPipeline:
             from axolotl.utils.tokenization import check_dataset_labels
 
             LOG.info("check_dataset_labels...")
-            check_dataset_labels(sample_dataset(train, 1), tokenizer, num_examples=1)
+            try:
+                samples = sample_dataset(train, 1)
+                check_dataset_labels(
+                    samples, tokenizer, num_examples=1, text_only=False
+                )
+            except AttributeError:  # as axolotl: iterable datasets cannot be sampled
+                pass
             for prompter in prompters:
                 LOG.info(prompter)
         return TrainDatasetMeta(

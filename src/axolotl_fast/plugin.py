@@ -90,7 +90,7 @@ class FastPlugin(BasePlugin):
             return None
         from axolotl_fast.prepare import load_datasets
 
-        outcome = load_datasets(cfg, settings, preprocess=preprocess)
+        outcome = load_datasets(cfg, settings)
         active = outcome.meta is not None
         self._outcomes["loader"] = OperationStatus("loader", True, active, outcome.note)
         return outcome.meta

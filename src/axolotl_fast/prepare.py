@@ -83,16 +83,16 @@ def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
     return {"loader": settings.loader, "dedupe": settings.dedupe}
 
 
-def load_datasets(
-    cfg: DictDefault, settings: AxolotlFastConfig, *, preprocess: bool
-) -> LoadOutcome:
+def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
     """Load and prepare the datasets of an SFT config, or decline with one log line.
 
     Args:
         cfg: The validated, normalized axolotl config.
         settings: The ``axolotl_fast`` block.
-        preprocess: Whether ``axolotl preprocess`` called (``AXOLOTL_IS_PREPROCESS`` decides
-            the step count, as in axolotl).
+
+    Under ``axolotl preprocess`` the CLI sets ``AXOLOTL_IS_PREPROCESS=1`` and
+    ``cfg.is_preprocess``, which decide (as in axolotl) that the data is prepared afresh and
+    no step count is computed.
 
     Returns:
         The outcome; ``meta`` is ``None`` when axolotl's loader must run instead.
@@ -103,7 +103,6 @@ def load_datasets(
         return LoadOutcome(None, f"axolotl loaded the data: {reason}")
     try:
         plans = _plan_all(cfg)
-        LOG.info("axolotl_fast: loader reads %s", _describe(plans))
         pipeline = SftPipeline(cfg, plans, settings, prepared_dataset_hash)
         meta = pipeline.run()
     except LoaderFallback as fallback:
@@ -113,8 +112,9 @@ def load_datasets(
             fallback.reason,
         )
         return LoadOutcome(None, f"axolotl loaded the data: {fallback}")
-    del preprocess  # the CLI's AXOLOTL_IS_PREPROCESS carries it, as for axolotl
-    return LoadOutcome(meta, "; ".join(pipeline.notes))
+    note = "; ".join(pipeline.notes)
+    LOG.info("axolotl_fast: loader handled %s: %s", _describe(plans), note)
+    return LoadOutcome(meta, note)
 
 
 def _config_not_handled(cfg: DictDefault) -> str | None:
@@ -152,7 +152,4 @@ def _describe(plans: dict[str, list[EntryPlan]]) -> str:
     entries = [plan for split_plans in plans.values() for plan in split_plans]
     paths = sorted({plan.path for plan in entries})
     builders = sorted({plan.builder or plan.kind for plan in entries})
-    return (
-        f"{len(paths)} local dataset path(s) ({', '.join(builders)}) with the Rust "
-        f"reader: {', '.join(paths)}"
-    )
+    return f"{len(paths)} local dataset path(s) ({', '.join(builders)})"
