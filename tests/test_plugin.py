@@ -189,7 +189,10 @@ def test_with_block_hooks_fire_and_report_is_written(
         "post_train",
     ]
     report = json.loads((tmp_path / "out" / REPORT_NAME).read_text())
+    # data/alpaca.jsonl does not exist here: the loader left the data to axolotl
     assert report["active_operations"] == []
+    (loader,) = [op for op in report["operations"] if op["name"] == "loader"]
+    assert "data/alpaca.jsonl: not a local file" in loader["note"]
     assert report["hooks"] == hooks
     assert {op["name"]: op["requested"] for op in report["operations"]} == {
         "loader": True,
