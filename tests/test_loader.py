@@ -78,14 +78,40 @@ def test_parquet_file(tiny_kit):
     assert_reads_like_axolotl(entry(tiny_kit.parquet))
 
 
+def compress(name: str, body: bytes) -> bytes:
+    import bz2
+    import lzma
+
+    if name.endswith(".gz"):
+        return gzip.compress(body)
+    if name.endswith(".bz2"):
+        return bz2.compress(body)
+    if name.endswith(".xz"):
+        return lzma.compress(body)
+    if name.endswith(".zst"):
+        zstandard = pytest.importorskip("zstandard")
+        return zstandard.ZstdCompressor().compress(body)
+    return body
+
+
 @pytest.mark.parametrize(
-    "name", ["chat.jsonl", "chat.json", "chat.jsonl.gz", "chat.data"]
+    "name",
+    [
+        "chat.jsonl",
+        "chat.json",
+        "chat.data",  # no ds_type and no known extension: axolotl picks json
+        "chat.jsonl.gz",
+        "chat.jsonl.bz2",
+        "chat.jsonl.xz",
+        "chat.jsonl.zst",
+    ],
 )
 def test_json_lines_with_nested_messages(tmp_path, name):
     path = tmp_path / name
-    body = "".join(json.dumps(r) + "\n" for r in CHAT).encode()
-    path.write_bytes(gzip.compress(body) if name.endswith(".gz") else body)
-    ours = assert_reads_like_axolotl(entry(path))  # .data: no ds_type, so json
+    path.write_bytes(
+        compress(name, "".join(json.dumps(r) + "\n" for r in CHAT).encode())
+    )
+    ours = assert_reads_like_axolotl(entry(path))
     assert ours.features["day"] == datasets.Value("timestamp[s]")
 
 

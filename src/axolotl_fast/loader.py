@@ -28,6 +28,7 @@ raises :class:`~axolotl_fast.sources.LoaderFallback`, never a half-read dataset.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,7 +212,7 @@ def _check_mixed_structs(entry: str, file: str) -> None:
         if batch.startswith(b"["):
             examples = ujson_loads(batch + stream.read())
         else:
-            batch += stream.readline()
+            batch += _readline(stream)
             try:
                 examples = [ujson_loads(line) for line in batch.splitlines()]
             except ValueError:  # HF skips the check then, and so do we
@@ -222,6 +223,16 @@ def _check_mixed_structs(entry: str, file: str) -> None:
         raise LoaderFallback(
             entry, f"objects with differing keys at {where} (HF JSON-encodes)"
         )
+
+
+def _readline(stream: Any) -> bytes:
+    """The rest of the current line (zstd streams have no ``readline``; HF copes the same way)."""
+    try:
+        return stream.readline()
+    except (AttributeError, io.UnsupportedOperation):
+        from datasets.utils.file_utils import readline
+
+        return readline(stream)
 
 
 def _check_agent_traces(entry: str, features: Features) -> None:
