@@ -228,6 +228,16 @@ def test_skip_mode_counts_and_locates_every_skipped_record(tmp_path):
     assert [r["line"] for r in reader.skipped.records] == [2, 3]
 
 
+def test_a_skipped_record_leaves_no_column_behind(tmp_path):
+    """A record that fails half-way through inference must not add or widen columns."""
+    data = b'{"a": 1}\n{"a": 2.5, "zzz": 1,\n{"a": 3}\n'
+    reader = axolotl_fast.read(write(tmp_path, "s.jsonl", data), on_error="skip")
+    table = reader.to_table()
+    assert table.schema == pa.schema([("a", pa.int64())])
+    assert table.column("a").to_pylist() == [1, 3]
+    assert reader.skipped.count == 1
+
+
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [

@@ -114,8 +114,14 @@ fn records(chunk: &Chunk) -> impl Iterator<Item = (u64, u64, &[u8])> {
 fn infer(context: &mut JsonContext, chunk: &Chunk) -> Result<()> {
     let mut fields = Vec::new();
     for (line, byte, bytes) in records(chunk) {
-        let reason = match json_kinds::walk_record(bytes, &mut fields, Mode::Infer) {
-            Ok(Ok(())) => continue,
+        // A record is walked on a copy: one that fails half-way (and is skipped) must leave
+        // no column or widened type behind.
+        let mut widened = fields.clone();
+        let reason = match json_kinds::walk_record(bytes, &mut widened, Mode::Infer) {
+            Ok(Ok(())) => {
+                fields = widened;
+                continue;
+            }
             Ok(Err(conflict)) => conflict.to_string(),
             Err(err) => invalid_json(&err),
         };
