@@ -59,15 +59,11 @@ impl PyReader {
 
     /// The running prefetcher, started on first use.
     fn running<'a>(&self, state: &'a mut State) -> Result<&'a mut Prefetch, Error> {
-        if let State::Opened(_) = state {
-            let State::Opened(reader) = std::mem::replace(state, State::HandedOff) else {
-                return Err(Error::Internal(
-                    "reader state changed under the lock".into(),
-                ));
-            };
-            let prefetch = Prefetch::start(*reader, self.prefetch_depth)?;
+        if let State::Opened(_) = state
+            && let State::Opened(reader) = std::mem::replace(state, State::HandedOff)
+        {
             *state = State::Running {
-                prefetch,
+                prefetch: Prefetch::start(*reader, self.prefetch_depth)?,
                 pid: std::process::id(),
             };
         }

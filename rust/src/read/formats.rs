@@ -277,7 +277,7 @@ fn starts_with_array(
         (&mut source)
             .take(4096)
             .read_to_end(&mut head)
-            .map_err(|err| text_read_error(path, codec, err))?;
+            .map_err(|err| text::stream_error(path, codec, err, None))?;
         if head.len() == before {
             break;
         }
@@ -288,18 +288,4 @@ fn starts_with_array(
     }
     let array = first == Some(b'[');
     Ok((array, Box::new(Cursor::new(head).chain(source))))
-}
-
-fn text_read_error(path: &Path, codec: &str, err: std::io::Error) -> Error {
-    if codec == "none" {
-        return Error::io(path, err);
-    }
-    let location = Location {
-        path: Some(path.to_path_buf()),
-        ..Location::default()
-    };
-    Error::data_format(
-        location,
-        format!("corrupt or truncated {codec} data: {err}"),
-    )
 }

@@ -95,13 +95,10 @@ fn run(mut reader: BatchReader, sender: &SyncSender<Result<RecordBatch>>, stop: 
     while !stop.load(Ordering::Relaxed) {
         let next = catch_unwind(AssertUnwindSafe(|| reader.next_batch()))
             .unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())));
-        let last = !matches!(next, Ok(Some(_)));
-        let item = match next {
-            Ok(Some(batch)) => Ok(batch),
-            Ok(None) => return,
-            Err(err) => Err(err),
-        };
-        if sender.send(item).is_err() || last {
+        let end = !matches!(next, Ok(Some(_)));
+        // `Ok(None)` is the end of the stream; an error is sent once and ends it too.
+        let Some(item) = next.transpose() else { return };
+        if sender.send(item).is_err() || end {
             return;
         }
     }

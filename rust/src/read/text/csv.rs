@@ -251,64 +251,39 @@ fn convert(column: &ArrayRef, kind: ColumnType) -> Result<ArrayRef, (usize, Stri
     let Some(values) = column.as_string_opt::<i32>() else {
         return Err((0, format!("<a {} column>", column.data_type())));
     };
-    let parsed = |parse: &dyn Fn(&str) -> Option<()>| -> Result<(), (usize, String)> {
-        for (row, value) in values.iter().enumerate() {
-            if let Some(value) = value.filter(|v| !is_null(v)) {
-                parse(value).ok_or_else(|| (row, value.to_owned()))?;
-            }
-        }
-        Ok(())
-    };
-    let fit = |t: ColumnType| parsed(&|v| t.fits(v).then_some(()));
-    let cells = || values.iter().map(|v| v.filter(|v| !is_null(v)));
     Ok(match kind {
         ColumnType::Str => {
             let (offsets, bytes, _) = values.clone().into_parts();
             Arc::new(StringArray::new(offsets, bytes, None))
         }
         ColumnType::Null => {
-            parsed(&|_| None)?;
+            parse_cells(values, |_| None::<()>)?;
             Arc::new(NullArray::new(values.len()))
         }
-        ColumnType::Int => {
-            fit(kind)?;
-            Arc::new(
-                cells()
-                    .map(|v| v.and_then(parse_int))
-                    .collect::<Int64Array>(),
-            )
-        }
-        ColumnType::Bool => {
-            fit(kind)?;
-            Arc::new(
-                cells()
-                    .map(|v| v.and_then(parse_bool))
-                    .collect::<BooleanArray>(),
-            )
-        }
-        ColumnType::Date => {
-            fit(kind)?;
-            Arc::new(
-                cells()
-                    .map(|v| v.and_then(parse_date))
-                    .collect::<Date32Array>(),
-            )
-        }
-        ColumnType::Timestamp => {
-            fit(kind)?;
-            Arc::new(
-                cells()
-                    .map(|v| v.and_then(parse_datetime))
-                    .collect::<TimestampSecondArray>(),
-            )
-        }
-        ColumnType::Float => {
-            fit(kind)?;
-            Arc::new(
-                cells()
-                    .map(|v| v.and_then(|v| v.parse().ok()))
-                    .collect::<Float64Array>(),
-            )
-        }
+        ColumnType::Int => Arc::new(Int64Array::from(parse_cells(values, parse_int)?)),
+        ColumnType::Bool => Arc::new(BooleanArray::from(parse_cells(values, parse_bool)?)),
+        ColumnType::Date => Arc::new(Date32Array::from(parse_cells(values, parse_date)?)),
+        ColumnType::Timestamp => Arc::new(TimestampSecondArray::from(parse_cells(
+            values,
+            parse_datetime,
+        )?)),
+        ColumnType::Float => Arc::new(Float64Array::from(parse_cells(values, |v| {
+            v.parse::<f64>().ok()
+        })?)),
     })
+}
+
+/// Parses every non-null cell once; null spellings become `None`.
+fn parse_cells<T>(
+    values: &StringArray,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<Option<T>>, (usize, String)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(row, cell)| match cell.filter(|v| !is_null(v)) {
+            None => Ok(None),
+            Some(text) => parse(text).map(Some).ok_or_else(|| (row, text.to_owned())),
+        })
+        .collect()
 }

@@ -238,7 +238,7 @@ fn visit_fields<'de, A: MapAccess<'de>>(
     walk: &mut Walk,
     mut map: A,
 ) -> Result<(), A::Error> {
-    let mut seen: Vec<usize> = Vec::new();
+    let mut seen = SeenFields::default();
     while let Some(key) = map.next_key_seed(KeySeed(fields))? {
         let index = match key {
             Key::Known(index) => index,
@@ -252,17 +252,40 @@ fn visit_fields<'de, A: MapAccess<'de>>(
                 return Err(conflict(walk, reason));
             }
         };
-        if seen.contains(&index) {
+        if seen.repeated(index) {
             let reason = "the field is given twice in one object".to_owned();
             let err = conflict(walk, reason);
             return under(walk, &fields[index].0, Err(err));
         }
-        seen.push(index);
         let (name, kind) = &mut fields[index];
         let result = map.next_value_seed(ValueSeed { kind, walk });
         under(walk, name, result)?;
     }
     Ok(())
+}
+
+/// The fields already met in one object, without allocating for the first 64.
+#[derive(Default)]
+struct SeenFields {
+    first_64: u64,
+    others: Vec<usize>,
+}
+
+impl SeenFields {
+    /// Notes field `index`; true if it was already met.
+    fn repeated(&mut self, index: usize) -> bool {
+        if index < 64 {
+            let bit = 1u64 << index;
+            let repeated = self.first_64 & bit != 0;
+            self.first_64 |= bit;
+            return repeated;
+        }
+        let repeated = self.others.contains(&index);
+        if !repeated {
+            self.others.push(index);
+        }
+        repeated
+    }
 }
 
 enum Key {

@@ -206,21 +206,28 @@ impl RecordChunks {
     }
 
     fn read_error(&self, err: io::Error, buffered: usize) -> Error {
-        if self.codec_name == "none" && err.kind() != io::ErrorKind::InvalidData {
-            return Error::io(&self.path, err);
-        }
-        let location = Location {
-            path: Some(self.path.clone()),
-            byte_offset: Some(self.next_byte + buffered as u64),
-            ..Location::default()
-        };
-        let reason = if self.codec_name == "none" {
-            err.to_string()
-        } else {
-            format!("corrupt or truncated {} data: {err}", self.codec_name)
-        };
-        Error::data_format(location, reason)
+        let offset = self.next_byte + buffered as u64;
+        stream_error(&self.path, self.codec_name, err, Some(offset))
     }
+}
+
+/// An error reading the (decompressed) stream of `path`: a codec's complaint or invalid data
+/// is [`Error::DataFormat`]; anything else an I/O error.
+pub fn stream_error(path: &Path, codec: &str, err: io::Error, byte_offset: Option<u64>) -> Error {
+    if codec == "none" && err.kind() != io::ErrorKind::InvalidData {
+        return Error::io(path, err);
+    }
+    let location = Location {
+        path: Some(path.to_path_buf()),
+        byte_offset,
+        ..Location::default()
+    };
+    let reason = if codec == "none" {
+        err.to_string()
+    } else {
+        format!("corrupt or truncated {codec} data: {err}")
+    };
+    Error::data_format(location, reason)
 }
 
 impl RecordChunks {
