@@ -77,9 +77,7 @@ def reader_format(entry: str, file: str, builder: str) -> str:
     if builder == "parquet":
         return "parquet"
     if builder == "arrow":
-        return (
-            "arrow_file" if _head(entry, file).startswith(b"ARROW1") else "arrow_stream"
-        )
+        return "arrow_stream"  # the reader tells IPC file from stream by the first bytes
     if builder == "text":
         return "text"
     if builder == "json":
