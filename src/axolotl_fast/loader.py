@@ -77,7 +77,9 @@ def reader_format(entry: str, file: str, builder: str) -> str:
     if builder == "parquet":
         return "parquet"
     if builder == "arrow":
-        return "arrow_stream"  # the reader tells IPC file from stream by the first bytes
+        return (
+            "arrow_stream"  # the reader tells IPC file from stream by the first bytes
+        )
     if builder == "text":
         return "text"
     if builder == "json":
