@@ -371,3 +371,15 @@ def test_reading_in_forked_workers(tmp_path):
     ds = datasets.Dataset.from_dict({"x": list(range(8))})
     out = ds.map(count_rows, batched=True, batch_size=2, num_proc=2)
     assert out["rows"] == [100] * 8
+
+
+def test_a_zero_row_parquet_file_gives_its_schema_and_no_rows(tmp_path):
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("instruction", pa.string()), ("ids", pa.list_(pa.int32()))])
+    pq.write_table(schema.empty_table(), tmp_path / "empty.parquet")
+    reader = axolotl_fast.read(tmp_path / "empty.parquet")
+    assert reader.schema == schema
+    table = reader.to_table()
+    assert table.num_rows == 0
+    assert table.schema == schema
