@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from axolotl_fast import _core
+from axolotl_fast.dedupe import DedupeResult, HashSet, dedupe
 from axolotl_fast.errors import (
     AxolotlFastError,
     ConfigError,
@@ -36,13 +37,16 @@ __all__ = [
     "ConfigError",
     "CorruptFileError",
     "DataFormatError",
+    "DedupeResult",
     "FastPlugin",
+    "HashSet",
     "InternalError",
     "InvalidArgumentError",
     "Reader",
     "SequenceTooLongError",
     "__version__",
     "build_info",
+    "dedupe",
     "read",
 ]
 

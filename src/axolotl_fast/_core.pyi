@@ -10,6 +10,7 @@ import pyarrow as pa
 
 __all__ = [
     "Reader",
+    "SeenSet",
     "__version__",
     "_after_fork_in_child",
     "_mark_pool_used",
@@ -61,3 +62,48 @@ def open_reader(
     prefetch: int = 2,
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
+
+@final
+class SeenSet:
+    """A set of row keys; use ``axolotl_fast.HashSet``."""
+
+    def __init__(self, hash: str) -> None: ...
+    @property
+    def hash(self) -> str:
+        """The hash of the keys."""
+
+    @property
+    def allocated_bytes(self) -> int:
+        """The memory the set holds, in bytes."""
+
+    def __len__(self) -> int: ...
+    def contains_key(self, key: bytes) -> bool:
+        """Whether the 16-byte key ``key`` is in the set."""
+
+    def contains_rows(
+        self,
+        batches: list[pa.RecordBatch],
+        columns: list[str] | None = None,
+        num_threads: int | None = None,
+    ) -> pa.BooleanArray:
+        """Whether each row of ``batches`` is in the set."""
+
+    def insert_new(
+        self,
+        batches: list[pa.RecordBatch],
+        columns: list[str] | None = None,
+        order: pa.Array | None = None,
+        first_index: int = 0,
+        num_threads: int | None = None,
+    ) -> pa.Int64Array:
+        """Add the rows of ``batches``; return the indices of those not seen before."""
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the set to ``path`` (atomically)."""
+
+    @staticmethod
+    def load(path: str | PathLike[str]) -> SeenSet:
+        """Read a set written by ``save``."""
+
+    def copy(self) -> SeenSet:
+        """An independent copy of the set."""

@@ -8,6 +8,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod build_info;
+mod dedupe;
 mod error;
 mod parallel;
 mod read;
@@ -19,6 +20,8 @@ use pyo3::prelude::*;
 mod _core {
     #[pymodule_export]
     use super::build_info::build_info;
+    #[pymodule_export]
+    use super::dedupe::PySeenSet;
     #[pymodule_export]
     use super::error::_raise_core_error;
     #[pymodule_export]
