@@ -7,6 +7,7 @@ hypothesis; the parity tests (``test_dedupe_parity.py``) call axolotl's own func
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -40,9 +41,7 @@ _texts = st.one_of(st.none(), st.sampled_from(["", "a", "é", "日本", "a\x00b"
 _id_lists = st.one_of(st.none(), st.lists(_ints, max_size=4))
 _messages = st.one_of(
     st.none(),
-    st.lists(
-        st.fixed_dictionaries({"role": _texts, "content": _texts}), max_size=2
-    ),
+    st.lists(st.fixed_dictionaries({"role": _texts, "content": _texts}), max_size=2),
 )
 _row = st.fixed_dictionaries(
     {
@@ -58,7 +57,10 @@ _schema = pa.schema(
         ("ids", pa.list_(pa.int64())),
         ("score", pa.float64()),
         ("text", pa.string()),
-        ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+        (
+            "messages",
+            pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())])),
+        ),
         ("n", pa.int64()),
     ]
 )
@@ -79,7 +81,7 @@ def rebatched(draw: st.DrawFn, table: pa.Table) -> pa.Table:
     bounds = [0, *cuts, table.num_rows]
     batches = [
         table.slice(start, end - start).combine_chunks().to_batches()
-        for start, end in zip(bounds, bounds[1:], strict=False)
+        for start, end in itertools.pairwise(bounds)
     ]
     flat = [batch for group in batches for batch in group]
     return pa.Table.from_batches(flat, schema=table.schema)
@@ -127,7 +129,9 @@ def test_column_subset_and_missing_column() -> None:
     table = pa.table({"a": [1, 1, 2], "b": ["x", "y", "x"]})
     assert dedupe(table, columns=["a"]).indices.tolist() == [0, 2]
     assert dedupe(table, columns=["b", "a"]).indices.tolist() == [0, 1, 2]
-    with pytest.raises(InvalidArgumentError, match=r'no column "c"; the data has \["a", "b"\]'):
+    with pytest.raises(
+        InvalidArgumentError, match=r'no column "c"; the data has \["a", "b"\]'
+    ):
         dedupe(table, columns=["c"])
     with pytest.raises(InvalidArgumentError, match="at least one column"):
         dedupe(table, columns=[])
@@ -137,7 +141,7 @@ def test_unhashable_types_and_hash_mismatch_are_clear_errors() -> None:
     decimals = pa.table({"d": pa.array([1], pa.decimal128(5, 2))})
     with pytest.raises(InvalidArgumentError, match=r"column \"d\" has type Decimal128"):
         dedupe(decimals)
-    with pytest.raises(InvalidArgumentError, match="sha256.*seen holds xxh3_128"):
+    with pytest.raises(InvalidArgumentError, match=r"sha256.*seen holds xxh3_128"):
         dedupe(pa.table({"a": [1]}), hash="sha256", seen=HashSet())
     with pytest.raises(InvalidArgumentError, match="md5"):
         HashSet("md5")
@@ -199,7 +203,14 @@ def test_hash_set_update_save_and_load(tmp_path) -> None:
         (lambda b: b"PAR1" + b[4:], "not an axolotl_fast seen-set file"),
         (lambda b: b"", "not an axolotl_fast seen-set file"),
     ],
-    ids=["one-byte-short", "header-only", "bit-flip", "newer-version", "foreign", "empty"],
+    ids=[
+        "one-byte-short",
+        "header-only",
+        "bit-flip",
+        "newer-version",
+        "foreign",
+        "empty",
+    ],
 )
 def test_damaged_seen_files_raise_corrupt_file_error(tmp_path, damage, reason) -> None:
     path = tmp_path / "seen.axfs"

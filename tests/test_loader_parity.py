@@ -30,7 +30,6 @@ from axolotl.utils.dict import DictDefault
 
 import axolotl_fast
 from axolotl_fast import DataFormatError, FastPlugin, InvalidArgumentError
-from axolotl_fast.prepare import CACHE_TAG
 
 
 def reader_rejects(fmt: str, path: Path) -> bool:
@@ -291,4 +290,3 @@ def test_cache_key_differs_from_axolotls_and_follows_settings():
     assert default != prepared_dataset_hash("f" * 32, AxolotlFastConfig())
     same_rows = AxolotlFastConfig(collator=False, packing="bfd")
     assert default == prepared_dataset_hash(axolotl_hash, same_rows)
-    assert CACHE_TAG == "axolotl_fast-loader-v1"

@@ -168,13 +168,13 @@ def test_with_block_hooks_fire_and_report_is_written(
     trace = tmp_path / "trace.jsonl"
     monkeypatch.setenv("AXOLOTL_FAST_TRACE", str(trace))
     cfg = load(
-        base_cfg(axolotl_fast={"dedupe": True}, output_dir=str(tmp_path / "out"))
+        base_cfg(axolotl_fast={"packing": "bfd"}, output_dir=str(tmp_path / "out"))
     )
     (plugin,) = our_plugins(plugin_manager)
     with caplog.at_level(logging.INFO, logger="axolotl_fast"):
         assert plugin.load_datasets(cfg, preprocess=False) is None
     assert any(
-        "dedupe requested but not active" in r.getMessage()
+        "packing requested but not active" in r.getMessage()
         and r.levelno == logging.WARNING
         for r in caplog.records
     )
@@ -196,7 +196,7 @@ def test_with_block_hooks_fire_and_report_is_written(
     assert report["hooks"] == hooks
     assert {op["name"]: op["requested"] for op in report["operations"]} == {
         "loader": True,
-        "dedupe": True,
+        "dedupe": False,
         "collator": True,
-        "packing": False,
+        "packing": True,
     }

@@ -67,7 +67,7 @@ def open_reader(
 class SeenSet:
     """A set of row keys; use ``axolotl_fast.HashSet``."""
 
-    def __init__(self, hash: str) -> None: ...
+    def __new__(cls, hash: str) -> SeenSet: ...
     @property
     def hash(self) -> str:
         """The hash of the keys."""

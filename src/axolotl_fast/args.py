@@ -78,3 +78,23 @@ class AxolotlFastArgs(BaseModel):
         ):
             return {**data, "axolotl_fast": {}}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dedupe_needs_prepared_data(cls, data: Any) -> Any:
+        """Reject ``dedupe`` where axolotl rejects ``dataset_exact_deduplication``."""
+        block = data.get("axolotl_fast") if isinstance(data, dict) else None
+        if not (isinstance(block, dict) and block.get("dedupe")):
+            return data
+        if data.get("streaming") or data.get("pretraining_dataset"):
+            raise ValueError(
+                "axolotl_fast.dedupe needs a prepared (map-style) dataset and is not "
+                "available with streaming or pretraining_dataset, like "
+                "dataset_exact_deduplication"
+            )
+        if data.get("skip_prepare_dataset"):
+            raise ValueError(
+                "axolotl_fast.dedupe runs while the dataset is prepared; it cannot be "
+                "used with skip_prepare_dataset: true"
+            )
+        return data

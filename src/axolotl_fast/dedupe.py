@@ -84,7 +84,9 @@ class HashSet:
         if isinstance(row, Mapping):
             table = pa.Table.from_pylist([dict(row)])
             return bool(self._core.contains_rows(table.to_batches())[0].as_py())
-        raise TypeError(f"expected a row mapping or a 16-byte key, got {type(row).__name__}")
+        raise TypeError(
+            f"expected a row mapping or a 16-byte key, got {type(row).__name__}"
+        )
 
     def __repr__(self) -> str:
         return f"HashSet(hash={self.hash!r}, len={len(self)})"

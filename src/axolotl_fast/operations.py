@@ -23,14 +23,15 @@ __all__ = [
 
 # Operations whose Rust capability has not landed yet, with where it is tracked.
 _NOT_BUILT = {
-    "dedupe": "Rust dedupe is not built yet (issue #4); axolotl's "
-    "dataset_exact_deduplication setting applies unchanged",
     "collator": "the Rust collator is not built yet (issue #5); axolotl's collator runs",
     "packing": "alternative packers are not built yet (issue #5); axolotl's multipack "
     "sampler decides the bins",
 }
 
 _ACTIVE = {
+    "dedupe": "tokenized rows are deduplicated in Rust where axolotl's "
+    "dataset_exact_deduplication would run (same rows kept), once, before the prepared "
+    "dataset is saved",
     "loader": "local dataset files are read by the Rust reader; axolotl's pipeline does "
     "the rest (non-local or unsupported entries fall back to axolotl's loader)",
 }

@@ -3,8 +3,11 @@
 Each method names the function of ``axolotl/utils/data/sft.py`` it mirrors; the bodies call
 axolotl's public functions in the same order with the same arguments. The differences:
 
-* ``load_dataset_with_config`` is replaced by :func:`axolotl_fast.loader.read_entry` on the
-  entry's plan, which has already picked the split axolotl would pick;
+* with ``loader`` on, ``load_dataset_with_config`` is replaced by
+  :func:`axolotl_fast.loader.read_entry` on the entry's plan, which has already picked the
+  split axolotl would pick (without plans, axolotl's own function reads the entry);
+* with ``dedupe`` on, :mod:`axolotl_fast.dedupe_step` deduplicates where axolotl's
+  ``dataset_exact_deduplication`` would;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key);
 * streaming is not handled (the plugin declines those configs before this runs).
 """
@@ -49,7 +52,7 @@ class SftPipeline:
     Args:
         cfg: The validated, normalized axolotl config.
         plans: The plans of the expanded entries, by split (``"train"``, ``"test"``), in
-            ``datasets_with_name_generator`` order.
+            ``datasets_with_name_generator`` order; ``None`` to read with axolotl's loader.
         settings: The ``axolotl_fast`` block (part of the cache key).
         hash_fn: ``(axolotl_hash, settings) -> directory name`` of the prepared dataset.
     """
@@ -57,7 +60,7 @@ class SftPipeline:
     def __init__(
         self,
         cfg: DictDefault,
-        plans: dict[str, list[EntryPlan]],
+        plans: dict[str, list[EntryPlan]] | None,
         settings: AxolotlFastConfig,
         hash_fn: HashFn,
     ) -> None:
@@ -146,6 +149,8 @@ class SftPipeline:
         """``_load_and_prepare_datasets``: load, shard, then the validation split."""
         from axolotl.utils.data.shared import create_train_validation_split
 
+        from axolotl_fast.dedupe_step import split_validation
+
         cfg = self.cfg
         dataset, prompters = self.load_tokenized_prepared(tokenizer, split, processor)
         if cfg.dataset_shard_num and cfg.dataset_shard_idx is not None:
@@ -161,9 +166,12 @@ class SftPipeline:
             int(cfg.val_set_size) if cfg.val_set_size > 1 else float(cfg.val_set_size)
         )
         if val_set_size:
-            train, evaluation = create_train_validation_split(
-                dataset, cfg, val_set_size
-            )
+            if self.settings.dedupe:
+                train, evaluation = split_validation(dataset, cfg, val_set_size)
+            else:
+                train, evaluation = create_train_validation_split(
+                    dataset, cfg, val_set_size
+                )
             return train, evaluation, prompters
         return dataset, None, prompters
 
@@ -214,15 +222,21 @@ class SftPipeline:
             process_datasets_for_packing,
         )
 
+        from axolotl_fast.dedupe_step import dedupe_prepared
+
         cfg = self.cfg
-        LOG.info("Loading raw datasets with the axolotl_fast reader...")
-        configs = cfg.datasets if split == "train" else cfg.test_datasets
+        configs = _expand(cfg.datasets if split == "train" else cfg.test_datasets)
+        plans = self.plans[split] if self.plans else [None] * len(configs)
+        reader = "the axolotl_fast reader" if self.plans else "axolotl's loader"
+        LOG.info(f"Loading raw datasets with {reader}...")
         datasets, prompters = [], []
-        for ds_cfg, plan in zip(_expand(configs), self.plans[split], strict=True):
-            dataset, prompter = self.load_single(ds_cfg, plan, tokenizer, processor)
+        for ds_cfg, plan in zip(configs, plans, strict=True):
+            dataset, prompter = self.load_single(
+                ds_cfg, plan, tokenizer, processor, split
+            )
             datasets.append(dataset)
             prompters.append(prompter)
-        self._note(split, "raw", f"{split}: read {_files_read(self.plans[split])}")
+        self._note(split, "raw", f"{split}: read {_files_read(plans)}")
         dataset = merge_datasets(datasets, cfg)
         if not cfg.skip_prepare_dataset:
             if split == "test" and cfg.eval_sequence_len:
@@ -237,13 +251,21 @@ class SftPipeline:
                 or deepspeed_context_parallel(cfg)
             ):
                 dataset, _ = process_datasets_for_packing(cfg, dataset, None)
-            if cfg.dataset_exact_deduplication:
+            if self.settings.dedupe:
+                dataset, note = dedupe_prepared(dataset, split)
+                self._note(split, "dedupe", note)
+            elif cfg.dataset_exact_deduplication:
                 dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
             save_preprocessed_dataset(cfg, dataset, dataset_hash, split)
         return dataset, prompters
 
     def load_single(
-        self, ds_cfg: DictDefault, plan: EntryPlan, tokenizer: Any, processor: Any
+        self,
+        ds_cfg: DictDefault,
+        plan: EntryPlan | None,
+        tokenizer: Any,
+        processor: Any,
+        split: str,
     ) -> tuple:
         """``_load_and_process_single_dataset``: read, shard, weight, tokenize."""
         from axolotl.utils.data.wrappers import get_dataset_wrapper
@@ -252,6 +274,8 @@ class SftPipeline:
         seed = self.cfg.seed
         if ds_cfg.type == "_synthetic":
             dataset = Dataset.from_dict({"text": [""]})
+        elif plan is None:
+            dataset = _axolotl_read(ds_cfg, self.cfg, split)
         else:
             dataset = self.read(plan)
         base_type, prompt_style = parse_dataset_type(ds_cfg.type)
@@ -306,6 +330,26 @@ def _apply_weight(dataset: Dataset, ds_cfg: DictDefault, seed: int) -> Dataset:
     return dataset.shuffle(seed=seed).select(range(num_samples))
 
 
-def _files_read(plans: list[EntryPlan]) -> str:
-    files = sorted({f for plan in plans for f in plan.files})
+def _axolotl_read(ds_cfg: DictDefault, cfg: DictDefault, split: str) -> Dataset:
+    """Read an entry with axolotl's ``load_dataset_with_config`` and pick its split."""
+    from axolotl.utils.data.shared import load_dataset_with_config
+    from datasets import DatasetDict
+
+    dataset = load_dataset_with_config(ds_cfg, cfg.hf_use_auth_token, streaming=False)
+    if isinstance(dataset, DatasetDict):
+        if ds_cfg.split and ds_cfg.split in dataset:
+            return dataset[ds_cfg.split]
+        if split in dataset:
+            return dataset[split]
+        raise ValueError(
+            f"no {split} split found for dataset {ds_cfg.path}, you may "
+            "specify a split with 'split: ...'"
+        )
+    return dataset
+
+
+def _files_read(plans: list[EntryPlan | None]) -> str:
+    if not all(plans):
+        return f"{len(plans)} entry(ies) with axolotl's loader"
+    files = sorted({f for plan in plans if plan for f in plan.files})
     return f"{len(files)} file(s) with the Rust reader"

@@ -75,24 +75,28 @@ class FastPlugin(BasePlugin):
     def load_datasets(
         self, cfg: DictDefault, preprocess: bool = False
     ) -> TrainDatasetMeta | None:
-        """Load the datasets with the Rust reader when ``loader`` is on.
+        """Load the datasets with the Rust reader and/or dedupe when ``loader``/``dedupe`` is on.
 
-        Returns ``None`` (axolotl loads the data) when ``loader`` is off, and when the config
-        is RL, streaming, or has an entry the loader cannot read exactly; one INFO line then
-        says why. See :mod:`axolotl_fast.prepare`.
+        Returns ``None`` (axolotl loads the data) when both are off, and when the config is
+        RL or streaming, or (without ``dedupe``) has an entry the loader cannot read exactly;
+        one INFO line then says why. See :mod:`axolotl_fast.prepare`.
         """
         if not self._enabled(cfg):
             return None
         self._fired("load_datasets", preprocess=preprocess)
         self._log_operations(cfg)
         settings = fast_config(cfg)
-        if not settings.loader:
+        if not (settings.loader or settings.dedupe):
             return None
         from axolotl_fast.prepare import load_datasets
 
         outcome = load_datasets(cfg, settings)
-        active = outcome.meta is not None
-        self._outcomes["loader"] = OperationStatus("loader", True, active, outcome.note)
+        for name, active in (
+            ("loader", outcome.read_by_us),
+            ("dedupe", outcome.deduped_by_us),
+        ):
+            if getattr(settings, name):
+                self._outcomes[name] = OperationStatus(name, True, active, outcome.note)
         return outcome.meta
 
     def get_collator_cls_and_kwargs(

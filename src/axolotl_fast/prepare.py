@@ -28,6 +28,7 @@ from axolotl.integrations.base import BasePlugin, PluginManager
 from axolotl.utils.logging import get_logger
 
 from axolotl_fast.args import AxolotlFastConfig
+from axolotl_fast.dedupe_step import log_replacement
 from axolotl_fast.pipeline import SftPipeline
 from axolotl_fast.sources import EntryPlan, LoaderFallback, plan_entry
 
@@ -46,7 +47,8 @@ __all__ = [
 LOG = get_logger(__name__)
 
 # Bump when the loader could produce different prepared rows for the same config.
-CACHE_TAG = "axolotl_fast-loader-v1"
+# v2: ``dedupe: true`` deduplicates (with v1 it was accepted but not built yet).
+CACHE_TAG = "axolotl_fast-loader-v2"
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,14 @@ class LoadOutcome:
     Attributes:
         meta: The datasets, or ``None`` when axolotl's loader must run instead.
         note: One line for the run report.
+        read_by_us: Whether the Rust reader read the files.
+        deduped_by_us: Whether our dedupe ran at axolotl's dedupe points.
     """
 
     meta: TrainDatasetMeta | None
     note: str
+    read_by_us: bool = False
+    deduped_by_us: bool = False
 
 
 def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str:
@@ -77,14 +83,17 @@ def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str
 def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
     """The ``axolotl_fast`` settings that enter :func:`prepared_dataset_hash`.
 
-    ``loader`` and ``dedupe`` (which will change the prepared rows once Rust dedupe lands);
-    ``collator`` and ``packing`` act after the prepared dataset and stay out.
+    ``loader`` and ``dedupe``; ``collator`` and ``packing`` act after the prepared dataset and
+    stay out.
     """
     return {"loader": settings.loader, "dedupe": settings.dedupe}
 
 
 def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
     """Load and prepare the datasets of an SFT config, or decline with one log line.
+
+    With ``loader`` off (or an entry it cannot read exactly) and ``dedupe`` on, the same
+    pipeline runs with axolotl's ``load_dataset_with_config`` reading the entries.
 
     Args:
         cfg: The validated, normalized axolotl config.
@@ -100,9 +109,14 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
     reason = _config_not_handled(cfg)
     if reason is not None:
         LOG.info("axolotl_fast: loader leaves this config to axolotl: %s", reason)
+        _leave_dedupe_to_axolotl(cfg, settings, reason)
         return LoadOutcome(None, f"axolotl loaded the data: {reason}")
+    if settings.dedupe:
+        log_replacement(cfg)
+    plans = None
     try:
-        plans = _plan_all(cfg)
+        if settings.loader:
+            plans = _plan_all(cfg)
         pipeline = SftPipeline(cfg, plans, settings, prepared_dataset_hash)
         meta = pipeline.run()
     except LoaderFallback as fallback:
@@ -111,10 +125,29 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
             fallback.entry,
             fallback.reason,
         )
-        return LoadOutcome(None, f"axolotl loaded the data: {fallback}")
+        if not settings.dedupe:
+            return LoadOutcome(None, f"axolotl loaded the data: {fallback}")
+        plans = None
+        pipeline = SftPipeline(cfg, None, settings, prepared_dataset_hash)
+        meta = pipeline.run()
+        pipeline.notes.insert(0, f"axolotl's loader read the files: {fallback}")
     note = "; ".join(pipeline.notes)
-    LOG.info("axolotl_fast: loader handled %s: %s", _describe(plans), note)
-    return LoadOutcome(meta, note)
+    what = _describe(plans) if plans else "the datasets with axolotl's loader"
+    LOG.info("axolotl_fast: loader handled %s: %s", what, note)
+    return LoadOutcome(meta, note, plans is not None, settings.dedupe)
+
+
+def _leave_dedupe_to_axolotl(
+    cfg: DictDefault, settings: AxolotlFastConfig, reason: str
+) -> None:
+    """When the whole config goes to axolotl, its own dedupe does what ``dedupe`` asked."""
+    if settings.dedupe and not cfg.dataset_exact_deduplication:
+        cfg["dataset_exact_deduplication"] = True
+        LOG.info(
+            "axolotl_fast: dedupe is done by axolotl's dataset_exact_deduplication "
+            "for this config (%s)",
+            reason,
+        )
 
 
 def _config_not_handled(cfg: DictDefault) -> str | None:
