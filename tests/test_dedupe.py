@@ -232,3 +232,16 @@ def test_memory_per_distinct_row_stays_under_32_bytes() -> None:
     seen = HashSet()
     seen.update(pa.table({"a": np.arange(300_000)}))
     assert seen.nbytes <= 32 * len(seen)
+
+
+@pytest.mark.parametrize(
+    "int_type",
+    [pa.int8(), pa.int16(), pa.int32(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()],
+    ids=str,
+)
+def test_token_lists_of_every_integer_width_match_int64(int_type) -> None:
+    values = [[1, 2, 100], [], [0], None, [5, None]]
+    wide = pa.table({"ids": pa.array(values, pa.list_(pa.int64()))})
+    narrow = pa.table({"ids": pa.array(values, pa.list_(int_type))})
+    seen = dedupe(wide).seen
+    assert dedupe(narrow, seen=seen).num_duplicates == len(values)

@@ -34,6 +34,7 @@ use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimeUnit, UInt64Type};
 
+use super::ints::Ints;
 use crate::error::{Error, Result};
 
 const NULL: u8 = 0x00;
@@ -81,7 +82,7 @@ pub enum Column {
     /// Booleans.
     Bool(BooleanArray),
     /// Every signed integer type and the unsigned ones up to `uint32`.
-    Int(Int64Array),
+    Int(Ints),
     /// `uint64`.
     UInt(UInt64Array),
     /// Every float type.
@@ -114,9 +115,7 @@ impl Column {
             | DataType::UInt8
             | DataType::UInt16
             | DataType::UInt32 => Column::Int(
-                widened(&DataType::Int64)?
-                    .as_primitive::<Int64Type>()
-                    .clone(),
+                Ints::of(array).ok_or_else(|| unsupported(name, array, &"not an integer array"))?,
             ),
             DataType::UInt64 => Column::UInt(array.as_primitive::<UInt64Type>().clone()),
             DataType::Float16 | DataType::Float32 | DataType::Float64 => Column::Float(
@@ -196,7 +195,8 @@ impl Column {
             Column::Null => true,
             Column::Struct(_, nulls, _) => nulls.as_ref().is_some_and(|n| n.is_null(i)),
             Column::Bool(a) => a.is_null(i),
-            Column::Int(a) | Column::Timestamp(a, ..) => a.is_null(i),
+            Column::Int(a) => a.array().is_null(i),
+            Column::Timestamp(a, ..) => a.is_null(i),
             Column::UInt(a) => a.is_null(i),
             Column::Float(a) => a.is_null(i),
             Column::Date(a) => a.is_null(i),
@@ -207,12 +207,9 @@ impl Column {
     /// Writes the elements `range` in the compact integer form (tag `08`) and returns true,
     /// if they are all non-null integers that fit `i64`; else writes nothing.
     fn put_int_run<S: Sink>(&self, range: std::ops::Range<usize>, sink: &mut S) -> bool {
-        let (nulls, buffer) = match self {
-            Column::Int(a) => (a.nulls(), a.values().inner()),
-            Column::UInt(a) if a.values()[range.clone()].iter().all(|&v| v <= I64_MAX) => {
-                // Every value fits i64, so its u64 bytes are its i64 bytes.
-                (a.nulls(), a.values().inner())
-            }
+        let nulls = match self {
+            Column::Int(a) => a.array().nulls(),
+            Column::UInt(a) if a.values()[range.clone()].iter().all(|&v| v <= I64_MAX) => a.nulls(),
             _ => return false,
         };
         if nulls.is_some_and(|n| n.slice(range.start, range.len()).null_count() > 0) {
@@ -220,15 +217,15 @@ impl Column {
         }
         sink.put(&[INTS]);
         put_len(sink, range.len());
-        let bytes = &buffer.as_slice()[range.start * 8..range.end * 8];
-        if cfg!(target_endian = "little") {
-            sink.put(bytes);
-        } else {
-            for value in bytes.chunks_exact(8) {
-                let mut le: [u8; 8] = value.try_into().unwrap_or_default();
-                le.reverse();
-                sink.put(&le);
+        match self {
+            Column::Int(a) => a.put_run(range, &mut |bytes| sink.put(bytes)),
+            Column::UInt(a) => {
+                for &value in &a.values()[range] {
+                    // Every value fits i64, so its u64 bytes are its i64 bytes.
+                    sink.put(&value.to_le_bytes());
+                }
             }
+            _ => {}
         }
         true
     }

@@ -8,6 +8,7 @@
 
 pub mod encode;
 pub mod file;
+pub mod ints;
 pub mod keyset;
 #[cfg(test)]
 mod tests;
