@@ -334,3 +334,17 @@ def test_reading_releases_the_gil(tmp_path):
     # Released: ~190 rounds here (one per ms of decoding). Held: at most a round or two,
     # while pyarrow imports the finished batch.
     assert counted >= 10
+
+
+@pytest.mark.parametrize("num_threads", [1, 2, 3])
+def test_row_groups_decoded_in_parallel_come_out_in_file_order(tmp_path, num_threads):
+    table = random_table(11, rows=1000)
+    path = tmp_path / "groups.parquet"
+    pq.write_table(table, path, row_group_size=53)  # 19 row groups, uneven batches
+    reader = axolotl_fast.read(path, batch_size=40, num_threads=num_threads)
+    assert_same(pa.table(reader), pq.read_table(path))
+    projected = axolotl_fast.read(
+        path, columns=table.column_names[::-2], num_threads=num_threads
+    )
+    expected = pq.read_table(path, columns=table.column_names[::-2])
+    assert_same(projected.to_table(), expected)

@@ -19,8 +19,36 @@ use crate::error::{Error, Result};
 /// Environment variable that sets the number of worker threads.
 pub const NUM_THREADS_ENV: &str = "AXOLOTL_FAST_NUM_THREADS";
 
-static POOL_USED: AtomicBool = AtomicBool::new(false);
-static FORKED_AFTER_USE: AtomicBool = AtomicBool::new(false);
+/// Whether the pool was used, and whether this process is a child forked after that.
+struct PoolFlags {
+    used: AtomicBool,
+    forked_after_use: AtomicBool,
+}
+
+impl PoolFlags {
+    const fn new() -> Self {
+        PoolFlags {
+            used: AtomicBool::new(false),
+            forked_after_use: AtomicBool::new(false),
+        }
+    }
+
+    fn parallelism_enabled(&self) -> bool {
+        !self.forked_after_use.load(Ordering::SeqCst)
+    }
+
+    fn mark_used(&self) {
+        self.used.store(true, Ordering::SeqCst);
+    }
+
+    fn mark_forked(&self) {
+        if self.used.load(Ordering::SeqCst) {
+            self.forked_after_use.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+static FLAGS: PoolFlags = PoolFlags::new();
 
 /// Reads the thread count requested through [`NUM_THREADS_ENV`], if any.
 pub fn requested_threads() -> Result<Option<usize>> {
@@ -62,20 +90,18 @@ pub fn num_threads() -> Result<usize> {
 
 /// Whether kernels may use the rayon pool in this process.
 pub fn parallelism_enabled() -> bool {
-    !FORKED_AFTER_USE.load(Ordering::SeqCst)
+    FLAGS.parallelism_enabled()
 }
 
 /// Records that the rayon pool has been started; call before submitting parallel work.
 pub fn mark_pool_used() {
-    POOL_USED.store(true, Ordering::SeqCst);
+    FLAGS.mark_used();
 }
 
 /// Called in a forked child. If the parent had started the pool, parallelism is switched off
 /// for the rest of the child's life.
 pub fn mark_forked() {
-    if POOL_USED.load(Ordering::SeqCst) {
-        FORKED_AFTER_USE.store(true, Ordering::SeqCst);
-    }
+    FLAGS.mark_forked();
 }
 
 #[cfg(test)]
@@ -94,13 +120,16 @@ mod tests {
 
     #[test]
     fn fork_disables_parallelism_only_after_the_pool_was_used() {
-        // One test owns the process-wide flags, so the order of checks is the scenario.
-        mark_forked();
-        assert!(parallelism_enabled(), "an unused pool survives a fork");
-        mark_pool_used();
-        assert!(parallelism_enabled());
-        mark_forked();
-        assert!(!parallelism_enabled());
-        assert_eq!(num_threads().ok(), Some(1));
+        // Own flags: other tests use the process-wide pool concurrently.
+        let flags = PoolFlags::new();
+        flags.mark_forked();
+        assert!(
+            flags.parallelism_enabled(),
+            "an unused pool survives a fork"
+        );
+        flags.mark_used();
+        assert!(flags.parallelism_enabled());
+        flags.mark_forked();
+        assert!(!flags.parallelism_enabled());
     }
 }

@@ -163,8 +163,7 @@ def dedupe(
             "invalid value for `columns`: name at least one column", name="columns"
         )
     source = _Source.of(data)
-    kept = _insert(seen, source, columns, num_threads)
-    indices = kept.to_numpy(zero_copy_only=True)
+    indices = _as_numpy(_insert(seen, source, columns, num_threads))
     num_rows = source.rows_seen
     return DedupeResult(indices, num_rows, num_rows - len(indices), seen)
 
@@ -185,6 +184,14 @@ def _insert(
     if not parts:
         return pa.array([], pa.int64())
     return pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+
+
+def _as_numpy(kept: pa.Array) -> np.ndarray:
+    """A view of an ``int64`` array without nulls (``Array.to_numpy`` would import pandas)."""
+    data = kept.buffers()[1]
+    if data is None:
+        return np.empty(0, dtype=np.int64)
+    return np.frombuffer(data, dtype=np.int64, count=len(kept), offset=kept.offset * 8)
 
 
 class _Source:

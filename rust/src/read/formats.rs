@@ -15,12 +15,15 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::ipc::reader::{FileReader, StreamReader};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 
 use super::ReadOptions;
 use super::compression::{self, Compression};
 use super::format::{self, Format};
 use super::ipc_guard;
+use super::parquet_groups::{self, RowGroupRounds};
 use super::text::{self, jsonl::TextSettings};
 use crate::error::{Error, Location, Result};
 
@@ -197,11 +200,26 @@ fn project(file_schema: &Schema, columns: Option<&[String]>) -> Result<Projectio
 }
 
 fn open_parquet(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(open_file(path)?)?;
-    let projection = project(builder.schema(), options.columns.as_deref())?;
-    let mut builder = builder.with_batch_size(options.batch_size);
-    if let Some(indices) = &projection.indices {
-        let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    let file = open_file(path)?;
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())?;
+    let projection = project(metadata.schema(), options.columns.as_deref())?;
+    let mask = projection
+        .indices
+        .as_ref()
+        .map(|indices| ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied()));
+    if parquet_groups::worth_it(&metadata, options.decode_width) {
+        let rounds = RowGroupRounds::new(
+            path.to_path_buf(),
+            metadata,
+            mask,
+            options.batch_size,
+            options.decode_width,
+        );
+        return Ok((projection, Box::new(rounds)));
+    }
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+        .with_batch_size(options.batch_size);
+    if let Some(mask) = mask {
         builder = builder.with_projection(mask);
     }
     Ok((projection, arrow_batches(builder.build()?)))

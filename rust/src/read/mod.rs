@@ -15,6 +15,7 @@ pub mod files;
 pub mod format;
 pub mod formats;
 pub mod ipc_guard;
+pub mod parquet_groups;
 pub mod prefetch;
 pub mod rebatch;
 pub mod text;
