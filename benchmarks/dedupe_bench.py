@@ -31,7 +31,9 @@ import dedupe_report
 
 HERE = Path(__file__).resolve().parent
 DOCS = bench_common.REPO_ROOT / "docs"
-DATA_DIR = Path(os.environ.get("AXOLOTL_FAST_BENCH_DATA", "~/.cache/axolotl_fast/bench-data"))
+DATA_DIR = Path(
+    os.environ.get("AXOLOTL_FAST_BENCH_DATA", "~/.cache/axolotl_fast/bench-data")
+)
 TEXT_VERSION = 1
 
 
@@ -46,12 +48,16 @@ def text_parquet(rows: int, data_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(0)
     words = [
-        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+        "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))
+        )
         for _ in range(5000)
     ]
     corpus = " ".join(rng.choice(words) for _ in range(2_000_000))
     distinct = rows * 4 // 5
-    ids = list(range(distinct)) + [rng.randrange(distinct) for _ in range(rows - distinct)]
+    ids = list(range(distinct)) + [
+        rng.randrange(distinct) for _ in range(rows - distinct)
+    ]
     rng.shuffle(ids)
     lengths = {"instruction": 100, "input": 200, "output": 700}
     schema = pa.schema([(name, pa.string()) for name in lengths])
@@ -69,21 +75,33 @@ def text_parquet(rows: int, data_dir: Path) -> Path:
     return path
 
 
-def run_case(case: str, rows: int, python: str, extra: list[str], timeout: float) -> dict:
+def run_case(
+    case: str, rows: int, python: str, extra: list[str], timeout: float
+) -> dict:
     cmd = [python, str(HERE / "dedupe_cases.py"), case, f"--rows={rows}", *extra]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     print(f">> {case} rows={rows} {' '.join(extra)}", file=sys.stderr, flush=True)
     try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"case": case, "rows": rows, "error": f"timeout after {timeout:.0f} s"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         tail = (proc.stdout + proc.stderr)[-1500:]
-        return {"case": case, "rows": rows, "error": f"exit {proc.returncode}", "log": tail}
+        return {
+            "case": case,
+            "rows": rows,
+            "error": f"exit {proc.returncode}",
+            "log": tail,
+        }
     result = json.loads(lines[-1])
     result["options"] = " ".join(extra)
-    print(f"   {result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} CPU-s", file=sys.stderr)
+    print(
+        f"   {result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} CPU-s",
+        file=sys.stderr,
+    )
     return result
 
 
@@ -94,7 +112,11 @@ def run_all(args: argparse.Namespace) -> dict:
     add = results.append
     for threads in (2, 1):
         add(run_case("ours-tokenized", tok, me, [f"--threads={threads}"], args.timeout))
-    add(run_case("ours-tokenized", tok, me, ["--threads=2", "--hash=sha256"], args.timeout))
+    add(
+        run_case(
+            "ours-tokenized", tok, me, ["--threads=2", "--hash=sha256"], args.timeout
+        )
+    )
     add(run_case("polars-tokenized", tok, me, [], args.timeout))
     add(run_case("ours-tokenized", sub, me, ["--threads=2"], args.timeout))
     if axolotl_python:
@@ -117,12 +139,20 @@ def run_all(args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="tokenized rows")
-    parser.add_argument("--subset-rows", type=int, default=100_000,
-                        help="tokenized rows for axolotl and fast-axolotl")
-    parser.add_argument("--text-rows", type=int, nargs="*", default=[1_000_000, 5_000_000])
+    parser.add_argument(
+        "--subset-rows",
+        type=int,
+        default=100_000,
+        help="tokenized rows for axolotl and fast-axolotl",
+    )
+    parser.add_argument(
+        "--text-rows", type=int, nargs="*", default=[1_000_000, 5_000_000]
+    )
     parser.add_argument("--axolotl-python", help="python of a venv with axolotl 0.21")
     parser.add_argument("--timeout", type=float, default=1800)
-    parser.add_argument("--no-docs", action="store_true", help="print, do not write docs")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="print, do not write docs"
+    )
     args = parser.parse_args()
     args.command = "python benchmarks/dedupe_bench.py " + " ".join(sys.argv[1:])
     report = run_all(args)

@@ -70,9 +70,14 @@ def tokenized_table(rows: int, seed: int = 0) -> pa.Table:
     """
     rng = np.random.default_rng(seed)
     distinct = max(1, rows * 4 // 5)
-    ids = np.concatenate([np.arange(distinct), rng.integers(0, distinct, rows - distinct)])
+    ids = np.concatenate(
+        [np.arange(distinct), rng.integers(0, distinct, rows - distinct)]
+    )
     ids = rng.permutation(ids)
-    batches = [_tokenized_batch(ids[start : start + 50_000]) for start in range(0, rows, 50_000)]
+    batches = [
+        _tokenized_batch(ids[start : start + 50_000])
+        for start in range(0, rows, 50_000)
+    ]
     return pa.Table.from_batches(batches)
 
 
@@ -181,7 +186,9 @@ def duckdb_text(args: argparse.Namespace) -> Callable[[], dict]:
     import duckdb
 
     def work() -> dict:
-        query = f"SELECT count(*) FROM (SELECT DISTINCT * FROM read_parquet('{args.data}'))"
+        query = (
+            f"SELECT count(*) FROM (SELECT DISTINCT * FROM read_parquet('{args.data}'))"
+        )
         (kept,) = duckdb.sql(query).fetchone()
         return {"kept": kept}
 
