@@ -17,24 +17,24 @@
 //! | string | `05`, u64 byte length, UTF-8 bytes |
 //! | binary (also fixed-size) | `06`, u64 byte length, bytes |
 //! | list (also large, fixed-size) | `07`, u64 length, each element's encoding |
-//! | non-empty list of non-null integers all fitting `i64` | `08`, u64 length, i64 each |
+//! | non-empty list of non-null integers all fitting `i32` | `08`, u64 length, i32 each |
+//! | non-empty list of non-null integers all fitting `i64`, not all `i32` | `0c`, u64 length, i64 each |
 //! | struct | `09`, u64 field count, per field: u64 name length, name, value |
 //! | date (date32, date64) | `0a`, i64 days since 1970-01-01 |
 //! | timestamp (any unit) | `0b`, i64 seconds (floored), u32 nanoseconds, u64 tz length, tz |
 //!
-//! Tag `08` is the compact form of token-id lists; the empty list is always `07 0`, as
+//! Tags `08` and `0c` are the compact forms of token-id lists (the width follows the values,
+//! not the column type); the empty list is always `07 0`, as
 //! `[]` is one value whatever the element type. A row is the prefix
 //! `b"axolotl_fast row v1\0"`, u64 column count, per column u64 name length and name, then each
 //! column's value in order: rows of tables with different column names never match.
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, UInt64Array,
-};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array};
 use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimeUnit, UInt64Type};
+use arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimeUnit};
 
-use super::ints::Ints;
+use super::ints::{Ints, Scalar, Width};
 use crate::error::{Error, Result};
 
 const NULL: u8 = 0x00;
@@ -45,11 +45,11 @@ const FLOAT: u8 = 0x04;
 const STRING: u8 = 0x05;
 const BINARY: u8 = 0x06;
 const LIST: u8 = 0x07;
-const INTS: u8 = 0x08;
+const INTS32: u8 = 0x08;
+const INTS64: u8 = 0x0c;
 const STRUCT: u8 = 0x09;
 const DATE: u8 = 0x0a;
 const TIMESTAMP: u8 = 0x0b;
-const I64_MAX: u64 = i64::MAX.unsigned_abs();
 const CANONICAL_NAN: u64 = 0x7ff8_0000_0000_0000;
 
 /// Where the encoded bytes go: a hash state.
@@ -81,10 +81,8 @@ pub enum Column {
     Null,
     /// Booleans.
     Bool(BooleanArray),
-    /// Every signed integer type and the unsigned ones up to `uint32`.
+    /// Every integer type.
     Int(Ints),
-    /// `uint64`.
-    UInt(UInt64Array),
     /// Every float type.
     Float(Float64Array),
     /// `string`, `large_string` or `string_view`.
@@ -114,10 +112,10 @@ impl Column {
             | DataType::Int64
             | DataType::UInt8
             | DataType::UInt16
-            | DataType::UInt32 => Column::Int(
+            | DataType::UInt32
+            | DataType::UInt64 => Column::Int(
                 Ints::of(array).ok_or_else(|| unsupported(name, array, &"not an integer array"))?,
             ),
-            DataType::UInt64 => Column::UInt(array.as_primitive::<UInt64Type>().clone()),
             DataType::Float16 | DataType::Float32 | DataType::Float64 => Column::Float(
                 widened(&DataType::Float64)?
                     .as_primitive::<Float64Type>()
@@ -178,8 +176,10 @@ impl Column {
         match self {
             Column::Null => sink.put(&[NULL]),
             Column::Bool(a) => sink.put(&[BOOL, u8::from(a.value(i))]),
-            Column::Int(a) => put_tagged(sink, INT, &a.value(i).to_le_bytes()),
-            Column::UInt(a) => put_uint(sink, a.value(i)),
+            Column::Int(a) => match a.value(i) {
+                Scalar::Small(v) => put_tagged(sink, INT, &v.to_le_bytes()),
+                Scalar::Big(v) => put_tagged(sink, UINT, &v.to_le_bytes()),
+            },
             Column::Float(a) => put_tagged(sink, FLOAT, &float_bits(a.value(i)).to_le_bytes()),
             Column::Str(a) => put_string(sink, STRING, str_value(a, i)),
             Column::Bin(a) => put_string(sink, BINARY, bin_value(a, i)),
@@ -197,36 +197,28 @@ impl Column {
             Column::Bool(a) => a.is_null(i),
             Column::Int(a) => a.array().is_null(i),
             Column::Timestamp(a, ..) => a.is_null(i),
-            Column::UInt(a) => a.is_null(i),
             Column::Float(a) => a.is_null(i),
             Column::Date(a) => a.is_null(i),
             Column::Str(a) | Column::Bin(a) | Column::List(a, _) => a.is_null(i),
         }
     }
 
-    /// Writes the elements `range` in the compact integer form (tag `08`) and returns true,
-    /// if they are all non-null integers that fit `i64`; else writes nothing.
+    /// Writes the elements `range` in a compact integer form (tag `08` or `0c`) and returns
+    /// true, if they are all non-null integers that fit `i64`; else writes nothing.
     fn put_int_run<S: Sink>(&self, range: std::ops::Range<usize>, sink: &mut S) -> bool {
-        let nulls = match self {
-            Column::Int(a) => a.array().nulls(),
-            Column::UInt(a) if a.values()[range.clone()].iter().all(|&v| v <= I64_MAX) => a.nulls(),
-            _ => return false,
+        let Column::Int(ints) = self else {
+            return false;
         };
+        let nulls = ints.array().nulls();
         if nulls.is_some_and(|n| n.slice(range.start, range.len()).null_count() > 0) {
             return false;
         }
-        sink.put(&[INTS]);
+        let Some(width) = ints.width(range.clone()) else {
+            return false;
+        };
+        sink.put(&[if width == Width::Four { INTS32 } else { INTS64 }]);
         put_len(sink, range.len());
-        match self {
-            Column::Int(a) => a.put_run(range, &mut |bytes| sink.put(bytes)),
-            Column::UInt(a) => {
-                for &value in &a.values()[range] {
-                    // Every value fits i64, so its u64 bytes are its i64 bytes.
-                    sink.put(&value.to_le_bytes());
-                }
-            }
-            _ => {}
-        }
+        ints.put_run(range, width, &mut |bytes| sink.put(bytes));
         true
     }
 }
@@ -322,13 +314,6 @@ fn put_timestamp<S: Sink>(sink: &mut S, value: i64, unit: TimeUnit, tz: Option<&
     sink.put(&seconds.to_le_bytes());
     sink.put(&u32::try_from(nanos).unwrap_or(0).to_le_bytes());
     put_bytes(sink, tz.unwrap_or("").as_bytes());
-}
-
-fn put_uint<S: Sink>(sink: &mut S, value: u64) {
-    match i64::try_from(value) {
-        Ok(small) => put_tagged(sink, INT, &small.to_le_bytes()),
-        Err(_) => put_tagged(sink, UINT, &value.to_le_bytes()),
-    }
 }
 
 fn float_bits(value: f64) -> u64 {

@@ -1,19 +1,37 @@
-//! Integer columns of any width, read as `i64` without copying the column.
+//! Integer columns of any width, encoded by value without copying the column.
 //!
-//! Token ids often come as `int32`; widening the whole column to `int64` before hashing would
-//! double its memory. Instead each value is widened when it is encoded, and a run of values
-//! (a token list) is widened through a small stack buffer.
+//! A run of integers (a token list) is encoded as little-endian `i32`s when every value fits
+//! `i32`, else as `i64`s when every value fits `i64`; the choice depends only on the values,
+//! so an `int32` and an `int64` column holding the same tokens encode alike. An `int32`
+//! column is hashed straight from its buffer; other widths go through a small stack buffer.
 
 use arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
-    UInt32Type,
+    UInt32Type, UInt64Type,
 };
 
-/// Values widened per step when a run is encoded.
+/// Values converted per step when a run is encoded.
 const STEP: usize = 256;
 
-/// A signed integer column, or an unsigned one up to `uint32`.
+/// One value, for the scalar encoding.
+pub enum Scalar {
+    /// A value that fits `i64`.
+    Small(i64),
+    /// A `uint64` above `i64::MAX`.
+    Big(u64),
+}
+
+/// How a run of values is written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Width {
+    /// Every value fits `i32`: 4 bytes each.
+    Four,
+    /// Every value fits `i64`, not all fit `i32`: 8 bytes each.
+    Eight,
+}
+
+/// An integer column of any Arrow integer type.
 pub enum Ints {
     /// `int8`.
     I8(PrimitiveArray<Int8Type>),
@@ -29,10 +47,12 @@ pub enum Ints {
     U16(PrimitiveArray<UInt16Type>),
     /// `uint32`.
     U32(PrimitiveArray<UInt32Type>),
+    /// `uint64`.
+    U64(PrimitiveArray<UInt64Type>),
 }
 
 impl Ints {
-    /// The column, if `array` is one of the integer types above.
+    /// The column, if `array` has an integer type.
     pub fn of(array: &ArrayRef) -> Option<Self> {
         Some(match array.data_type() {
             DataType::Int8 => Ints::I8(array.as_primitive().clone()),
@@ -42,6 +62,7 @@ impl Ints {
             DataType::UInt8 => Ints::U8(array.as_primitive().clone()),
             DataType::UInt16 => Ints::U16(array.as_primitive().clone()),
             DataType::UInt32 => Ints::U32(array.as_primitive().clone()),
+            DataType::UInt64 => Ints::U64(array.as_primitive().clone()),
             _ => return None,
         })
     }
@@ -56,50 +77,105 @@ impl Ints {
             Ints::U8(a) => a,
             Ints::U16(a) => a,
             Ints::U32(a) => a,
+            Ints::U64(a) => a,
         }
     }
 
-    /// Value `i`, widened.
-    pub fn value(&self, i: usize) -> i64 {
+    /// Value `i`.
+    pub fn value(&self, i: usize) -> Scalar {
         match self {
-            Ints::I8(a) => a.value(i).into(),
-            Ints::I16(a) => a.value(i).into(),
-            Ints::I32(a) => a.value(i).into(),
-            Ints::I64(a) => a.value(i),
-            Ints::U8(a) => a.value(i).into(),
-            Ints::U16(a) => a.value(i).into(),
-            Ints::U32(a) => a.value(i).into(),
-        }
-    }
-
-    /// Hands the values `range` to `put` as little-endian `i64` bytes, in pieces.
-    pub fn put_run(&self, range: std::ops::Range<usize>, put: &mut impl FnMut(&[u8])) {
-        match self {
-            Ints::I64(a) if cfg!(target_endian = "little") => {
-                let bytes = a.values().inner().as_slice();
-                put(&bytes[range.start * 8..range.end * 8]);
+            Ints::I8(a) => Scalar::Small(a.value(i).into()),
+            Ints::I16(a) => Scalar::Small(a.value(i).into()),
+            Ints::I32(a) => Scalar::Small(a.value(i).into()),
+            Ints::I64(a) => Scalar::Small(a.value(i)),
+            Ints::U8(a) => Scalar::Small(a.value(i).into()),
+            Ints::U16(a) => Scalar::Small(a.value(i).into()),
+            Ints::U32(a) => Scalar::Small(a.value(i).into()),
+            Ints::U64(a) => {
+                i64::try_from(a.value(i)).map_or(Scalar::Big(a.value(i)), Scalar::Small)
             }
-            Ints::I8(a) => widen(a, range, put),
-            Ints::I16(a) => widen(a, range, put),
-            Ints::I32(a) => widen(a, range, put),
-            Ints::I64(a) => widen(a, range, put),
-            Ints::U8(a) => widen(a, range, put),
-            Ints::U16(a) => widen(a, range, put),
-            Ints::U32(a) => widen(a, range, put),
+        }
+    }
+
+    /// The width the values `range` are written with, or `None` if one does not fit `i64`.
+    pub fn width(&self, range: std::ops::Range<usize>) -> Option<Width> {
+        let fits = |fits_i32: bool| Some(if fits_i32 { Width::Four } else { Width::Eight });
+        match self {
+            Ints::I8(_) | Ints::I16(_) | Ints::I32(_) | Ints::U8(_) | Ints::U16(_) => {
+                Some(Width::Four)
+            }
+            Ints::U32(a) => fits(a.values()[range].iter().fold(0, |m, &v| m.max(v)) <= I32_MAX),
+            Ints::I64(a) => {
+                let values = &a.values()[range];
+                let min = values.iter().fold(0, |m, &v| m.min(v));
+                let max = values.iter().fold(0, |m, &v| m.max(v));
+                fits(min >= i64::from(i32::MIN) && max <= i64::from(i32::MAX))
+            }
+            Ints::U64(a) => {
+                let max = a.values()[range].iter().fold(0, |m, &v| m.max(v));
+                (max <= I64_MAX).then(|| fits(max <= u64::from(I32_MAX)))?
+            }
+        }
+    }
+
+    /// Hands the values `range` to `put` as little-endian integers of `width`, in pieces.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)] // see Width::Four
+    pub fn put_run(
+        &self,
+        range: std::ops::Range<usize>,
+        width: Width,
+        put: &mut impl FnMut(&[u8]),
+    ) {
+        let little = cfg!(target_endian = "little");
+        match (self, width) {
+            (Ints::I32(a), Width::Four) if little => put(raw(a, range, 4)),
+            (Ints::I64(a), Width::Eight) if little => put(raw(a, range, 8)),
+            (Ints::I8(a), _) => convert(&a.values()[range], |v| i32::from(v).to_le_bytes(), put),
+            (Ints::I16(a), _) => convert(&a.values()[range], |v| i32::from(v).to_le_bytes(), put),
+            (Ints::U8(a), _) => convert(&a.values()[range], |v| i32::from(v).to_le_bytes(), put),
+            (Ints::U16(a), _) => convert(&a.values()[range], |v| i32::from(v).to_le_bytes(), put),
+            (Ints::I32(a), _) => convert(&a.values()[range], i32::to_le_bytes, put),
+            // Width::Four: every value fits i32, so the narrowing casts are exact.
+            (Ints::U32(a), Width::Four) => {
+                convert(&a.values()[range], |v| (v as i32).to_le_bytes(), put);
+            }
+            (Ints::U64(a), Width::Four) => {
+                convert(&a.values()[range], |v| (v as i32).to_le_bytes(), put);
+            }
+            (Ints::U32(a), Width::Eight) => {
+                convert(&a.values()[range], |v| i64::from(v).to_le_bytes(), put);
+            }
+            (Ints::I64(a), Width::Four) => {
+                convert(&a.values()[range], |v| (v as i32).to_le_bytes(), put);
+            }
+            (Ints::I64(a), Width::Eight) => convert(&a.values()[range], i64::to_le_bytes, put),
+            (Ints::U64(a), Width::Eight) => convert(&a.values()[range], u64::to_le_bytes, put),
         }
     }
 }
 
-fn widen<T>(array: &PrimitiveArray<T>, range: std::ops::Range<usize>, put: &mut impl FnMut(&[u8]))
-where
-    T: ArrowPrimitiveType,
-    T::Native: Into<i64>,
-{
+const I32_MAX: u32 = i32::MAX.unsigned_abs();
+const I64_MAX: u64 = i64::MAX.unsigned_abs();
+
+/// The bytes of values `range` of a primitive array of `width`-byte values.
+fn raw<T: ArrowPrimitiveType>(
+    array: &PrimitiveArray<T>,
+    range: std::ops::Range<usize>,
+    width: usize,
+) -> &[u8] {
+    &array.values().inner().as_slice()[range.start * width..range.end * width]
+}
+
+fn convert<T: Copy, const W: usize>(
+    values: &[T],
+    to_bytes: impl Fn(T) -> [u8; W],
+    put: &mut impl FnMut(&[u8]),
+) {
     let mut buffer = [0u8; STEP * 8];
-    for values in array.values()[range].chunks(STEP) {
-        for (slot, &value) in buffer.chunks_exact_mut(8).zip(values) {
-            slot.copy_from_slice(&value.into().to_le_bytes());
+    for chunk in values.chunks(STEP) {
+        for (slot, &value) in buffer.chunks_exact_mut(W).zip(chunk) {
+            slot.copy_from_slice(&to_bytes(value));
         }
-        put(&buffer[..values.len() * 8]);
+        put(&buffer[..chunk.len() * W]);
     }
 }

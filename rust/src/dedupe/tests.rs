@@ -158,3 +158,40 @@ fn a_saved_set_loads_back_and_damage_is_detected() {
         );
     }
 }
+
+#[test]
+fn integer_runs_take_their_width_from_the_values() {
+    use arrow::datatypes::UInt64Type;
+    let signed = |rows: Vec<Vec<i64>>| {
+        let lists = rows
+            .into_iter()
+            .map(|r| Some(r.into_iter().map(Some).collect::<Vec<_>>()));
+        batch(vec![(
+            "a",
+            Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(lists)) as _,
+        )])
+    };
+    let unsigned = |rows: Vec<Vec<u64>>| {
+        let lists = rows
+            .into_iter()
+            .map(|r| Some(r.into_iter().map(Some).collect::<Vec<_>>()));
+        batch(vec![(
+            "a",
+            Arc::new(ListArray::from_iter_primitive::<UInt64Type, _, _>(lists)) as _,
+        )])
+    };
+    let small = keys(&[signed(vec![vec![1, 2], vec![1 << 40, 3]])]);
+    let same = keys(&[unsigned(vec![vec![1, 2], vec![1 << 40, 3]])]);
+    assert_eq!(small, same);
+    let narrow = batch(vec![(
+        "a",
+        Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>([Some([
+            Some(1),
+            Some(2),
+        ])])) as _,
+    )]);
+    assert_eq!(keys(&[narrow])[0], small[0]);
+    let big = keys(&[unsigned(vec![vec![u64::MAX]])])[0];
+    let minus_one = keys(&[signed(vec![vec![-1]])])[0];
+    assert_ne!(big, minus_one);
+}
