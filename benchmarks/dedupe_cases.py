@@ -168,6 +168,31 @@ def ours_text(args: argparse.Namespace) -> Callable[[], dict]:
     return work
 
 
+def ours_text_in_memory(args: argparse.Namespace) -> Callable[[], dict]:
+    import pyarrow.parquet as pq
+
+    import axolotl_fast
+
+    table = pq.read_table(args.data)
+
+    def work() -> dict:
+        return _ours_result(axolotl_fast.dedupe(table, num_threads=args.threads))
+
+    return work
+
+
+def polars_text_in_memory(args: argparse.Namespace) -> Callable[[], dict]:
+    import polars as pl
+
+    frame = pl.read_parquet(args.data)
+
+    def work() -> dict:
+        kept = frame.select(pl.struct(pl.all()).hash().is_first_distinct().arg_true())
+        return {"kept": kept.height}
+
+    return work
+
+
 def polars_text(args: argparse.Namespace) -> Callable[[], dict]:
     import polars as pl
 
@@ -201,6 +226,8 @@ CASES = {
     "axolotl-tokenized": axolotl_tokenized,
     "fast-axolotl-tokenized": fast_axolotl_tokenized,
     "ours-text": ours_text,
+    "ours-text-in-memory": ours_text_in_memory,
+    "polars-text-in-memory": polars_text_in_memory,
     "polars-text": polars_text,
     "duckdb-text": duckdb_text,
 }
