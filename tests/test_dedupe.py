@@ -236,7 +236,15 @@ def test_memory_per_distinct_row_stays_under_32_bytes() -> None:
 
 @pytest.mark.parametrize(
     "int_type",
-    [pa.int8(), pa.int16(), pa.int32(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()],
+    [
+        pa.int8(),
+        pa.int16(),
+        pa.int32(),
+        pa.uint8(),
+        pa.uint16(),
+        pa.uint32(),
+        pa.uint64(),
+    ],
     ids=str,
 )
 def test_token_lists_of_every_integer_width_match_int64(int_type) -> None:

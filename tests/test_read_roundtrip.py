@@ -22,9 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_text_formats import CODECS, EXTENSION, compress
 
 import axolotl_fast
+from test_text_formats import CODECS, EXTENSION, compress
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -106,7 +106,9 @@ def test_arrow_ipc_file_and_stream(codec, table) -> None:
 @SETTINGS
 @given(table=tables())
 def test_json_lines_and_json_array(codec, table) -> None:
-    rows = [{k: v for k, v in row.items() if v is not None} for row in table.to_pylist()]
+    rows = [
+        {k: v for k, v in row.items() if v is not None} for row in table.to_pylist()
+    ]
     if not rows or not any(rows):
         return  # no line with a key: nothing to infer a schema from
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()

@@ -292,6 +292,27 @@ def test_a_record_larger_than_many_chunks(tmp_path):
     assert table.column("t").to_pylist() == ["small", big, "after"]
 
 
+def test_a_300_mb_single_row(tmp_path):
+    """One JSON Lines record of 300 MB between two small ones, through zstd."""
+    import hashlib
+
+    piece = "0123456789abcdef" * 64  # 1 KiB
+    big = piece * (300 * 1024)
+    path = tmp_path / "huge.jsonl.zst"
+    with pa.CompressedOutputStream(str(path), "zstd") as out:
+        out.write(b'{"t": "small", "n": 1}\n{"t": "')
+        for _ in range(300):
+            out.write(piece.encode() * 1024)
+        out.write(b'", "n": 2}\n{"t": "after", "n": 3}\n')
+    table = axolotl_fast.read(path).to_table()
+    assert table.column("n").to_pylist() == [1, 2, 3]
+    texts = table.column("t")
+    assert texts[0].as_py() == "small" and texts[2].as_py() == "after"
+    value = texts.combine_chunks().buffers()[2].to_pybytes()
+    expected = hashlib.sha256(b"small" + big.encode() + b"after").hexdigest()
+    assert hashlib.sha256(value).hexdigest() == expected
+
+
 @pytest.mark.parametrize("files", [1, 5])
 def test_shards_are_disjoint_and_cover_everything(tmp_path, files):
     for f in range(files):
