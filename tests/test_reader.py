@@ -348,3 +348,23 @@ def test_row_groups_decoded_in_parallel_come_out_in_file_order(tmp_path, num_thr
     )
     expected = pq.read_table(path, columns=table.column_names[::-2])
     assert_same(projected.to_table(), expected)
+
+
+@pytest.mark.parametrize("layout", [[10], [3, 4]], ids=["one-file", "two-files"])
+def test_parquet_shards_split_by_row_group(tmp_path, layout):
+    """Fewer files than shards: whole row groups per shard, disjoint, covering all rows."""
+    paths, start = [], 0
+    for index, groups in enumerate(layout):
+        rows = pa.table({"i": list(range(start, start + 20 * groups))})
+        start += rows.num_rows
+        paths.append(tmp_path / f"part-{index}.parquet")
+        pq.write_table(rows, paths[-1], row_group_size=20)
+    parts = [
+        axolotl_fast.read(paths, shard=(k, 3)).to_table().column("i").to_pylist()
+        for k in range(3)
+    ]
+    assert sorted(i for part in parts for i in part) == list(range(start))
+    for k, part in enumerate(parts):
+        groups = sorted({i // 20 for i in part})
+        assert groups == list(range(k, start // 20, 3)), "row groups k, k+3, ..."
+        assert len(part) == 20 * len(groups), "whole row groups"

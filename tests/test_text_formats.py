@@ -404,3 +404,82 @@ def test_a_zero_row_parquet_file_gives_its_schema_and_no_rows(tmp_path):
     table = reader.to_table()
     assert table.num_rows == 0
     assert table.schema == schema
+
+
+def test_an_explicit_schema_for_json_lines(tmp_path):
+    records = [
+        {"id": 1, "score": 2, "text": "a", "when": "2024-01-02 03:04:05", "tags": [1]},
+        {"id": 2, "text": None, "tags": None},
+    ]
+    schema = pa.schema(
+        [
+            ("id", pa.int32()),
+            ("score", pa.float32()),
+            ("text", pa.large_string()),
+            ("when", pa.timestamp("s")),
+            ("tags", pa.list_(pa.int16())),
+        ]
+    )
+    path = write(tmp_path, "given.jsonl.gz", gzip.compress(jsonl_bytes(records)))
+    table = axolotl_fast.read(path, schema=schema).to_table()
+    assert table.schema == schema
+    import datetime
+
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    expected = pa.Table.from_pylist(
+        [{**records[0], "when": when}, records[1]], schema=schema
+    )
+    assert table.equals(expected)
+    empty = write(tmp_path, "empty.jsonl", b"")
+    assert axolotl_fast.read(empty, schema=schema).to_table().schema == schema
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b'{"id": 1, "extra": 2}', "extra"),
+        (b'{"id": "one"}', 'column "id"'),
+        (b'{"id": 40000}', "line 2"),
+    ],
+    ids=["unknown-key", "wrong-kind", "does-not-fit"],
+)
+def test_records_that_do_not_fit_an_explicit_schema(tmp_path, line, reason):
+    path = write(tmp_path, "bad.jsonl", b'{"id": 1}\n' + line + b"\n")
+    schema = pa.schema([("id", pa.int16())])
+    with pytest.raises(DataFormatError, match=reason) as caught:
+        axolotl_fast.read(path, schema=schema).to_table()
+    assert caught.value.path == str(path)
+    reader = axolotl_fast.read(path, schema=schema, on_error="skip")
+    assert reader.to_table().column("id").to_pylist() == [1]
+    assert reader.skipped.count == 1 and reader.skipped.records[0]["line"] == 2
+
+
+def test_an_explicit_schema_for_csv(tmp_path):
+    data = b"id,score,name\n1,2.5,x\n,NA,\n300,1,z\n"
+    schema = pa.schema(
+        [("id", pa.int16()), ("score", pa.float32()), ("name", pa.string())]
+    )
+    path = write(tmp_path, "given.csv", data)
+    table = axolotl_fast.read(path, schema=schema).to_table()
+    expected = pa_csv.read_csv(
+        io.BytesIO(data), convert_options=pa_csv.ConvertOptions(column_types=schema)
+    )
+    assert table.schema == schema and table.equals(expected)
+    narrow = pa.schema(
+        [("id", pa.int8()), ("score", pa.float32()), ("name", pa.string())]
+    )
+    with pytest.raises(DataFormatError, match=r'column "id": "300"'):
+        axolotl_fast.read(path, schema=narrow).to_table()
+    with pytest.raises(InvalidArgumentError, match="header has"):
+        axolotl_fast.read(path, schema=pa.schema([("id", pa.int64())]))
+
+
+def test_schema_is_refused_for_formats_with_their_own_types(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": [1]}), path)
+    with pytest.raises(InvalidArgumentError, match="carries its own types"):
+        axolotl_fast.read(path, schema=pa.schema([("a", pa.int32())]))
+    with pytest.raises(InvalidArgumentError, match="pyarrow.Schema"):
+        axolotl_fast.read(path, schema={"a": "int32"})

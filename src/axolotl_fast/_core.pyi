@@ -60,6 +60,7 @@ def open_reader(
     num_threads: int | None = None,
     shard: tuple[int, int] | None = None,
     prefetch: int = 2,
+    schema: pa.Schema | None = None,
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
 

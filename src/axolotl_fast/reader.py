@@ -171,6 +171,7 @@ def read(
     num_threads: int | None = None,
     shard: tuple[int, int] | None = None,
     on_error: str = "raise",
+    schema: pa.Schema | None = None,
 ) -> Reader:
     """Open local dataset files for streaming.
 
@@ -188,9 +189,15 @@ def read(
             (``AXOLOTL_FAST_NUM_THREADS``, else ``RAYON_NUM_THREADS``, else the CPUs).
         shard: ``(index, count)``: read only part ``index`` of ``count`` disjoint parts whose
             union is the whole input. With at least ``count`` files a shard takes every
-            ``count``-th file; otherwise every ``count``-th row.
+            ``count``-th file; else, for Parquet files with at least ``count`` row groups in
+            all, every ``count``-th row group; otherwise every ``count``-th row.
         on_error: ``"raise"`` stops at the first malformed record of a text format;
             ``"skip"`` leaves malformed records out and counts them in :attr:`Reader.skipped`.
+        schema: For JSON, JSON Lines, CSV and TSV: the columns and their types, instead of
+            inferring them. JSON records are checked against it (a key not in the schema, or
+            a value of another kind, is a malformed record); CSV needs the header's columns
+            in order. Narrower types (``int32``, ``float32``, ``large_string``, ...) are
+            accepted; a value that does not fit is a malformed record.
 
     Returns:
         A :class:`Reader`. The first file is opened before this returns.
@@ -224,5 +231,17 @@ def read(
         on_error,
         num_threads,
         _check_shard(shard),
+        schema=_check_schema(schema),
     )
     return Reader(core)
+
+
+def _check_schema(schema: pa.Schema | None) -> pa.Schema | None:
+    import pyarrow as pa
+
+    if schema is not None and not isinstance(schema, pa.Schema):
+        raise InvalidArgumentError(
+            f"schema: expected a pyarrow.Schema, got {type(schema).__name__}",
+            name="schema",
+        )
+    return schema

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use arrow::datatypes::SchemaRef;
-use arrow::pyarrow::{IntoPyArrow, ToPyArrow};
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::pyarrow::{IntoPyArrow, PyArrowType, ToPyArrow};
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -171,7 +171,7 @@ impl RecordBatchReader for PrefetchStream {
 #[pyfunction]
 #[pyo3(signature = (
     paths, batch_size, columns=None, format=None, compression=None, on_error="raise",
-    num_threads=None, shard=None, prefetch=2,
+    num_threads=None, shard=None, prefetch=2, schema=None,
 ))]
 #[allow(clippy::needless_pass_by_value, clippy::too_many_arguments)] // pyo3 hands over owned arguments
 pub fn open_reader(
@@ -185,6 +185,7 @@ pub fn open_reader(
     num_threads: Option<usize>,
     shard: Option<(usize, usize)>,
     prefetch: usize,
+    schema: Option<PyArrowType<Schema>>,
 ) -> PyResult<PyReader> {
     let format = format.map(|name| name.parse::<Format>()).transpose()?;
     let compression = compression
@@ -217,6 +218,7 @@ pub fn open_reader(
             None => crate::parallel::num_threads()?,
         },
         shard,
+        schema: schema.map(|s| Arc::new(s.0)),
     };
     let reader = py.detach(|| read::open(&paths, options))?;
     Ok(PyReader {

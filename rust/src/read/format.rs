@@ -51,6 +51,14 @@ impl Format {
         }
     }
 
+    /// Whether `schema=` can set the columns and types (formats without their own types).
+    pub fn takes_schema(self) -> bool {
+        matches!(
+            self,
+            Format::Jsonl | Format::Json | Format::Csv | Format::Tsv
+        )
+    }
+
     /// Whether the format is text, read through [`super::text`] (and maybe compressed).
     pub fn is_text(self) -> bool {
         matches!(

@@ -49,9 +49,29 @@ struct Projection {
 impl FileBatches {
     /// Opens `path`, detecting (or checking) its format.
     pub fn open(path: PathBuf, options: &ReadOptions) -> Result<Self> {
+        Self::open_row_groups(path, options, None)
+    }
+
+    /// Opens `path`; for a Parquet file, only the row groups `row_groups` (all when `None`).
+    pub fn open_row_groups(
+        path: PathBuf,
+        options: &ReadOptions,
+        row_groups: Option<Vec<usize>>,
+    ) -> Result<Self> {
         let (format, codec) = format::detect(&path, options.format, options.compression)?;
+        if options.schema.is_some() && !format.takes_schema() {
+            return Err(Error::invalid_argument(
+                "schema",
+                format!(
+                    "{}: a {} file carries its own types; schema= applies to JSON, JSON \
+                     Lines, CSV and TSV",
+                    path.display(),
+                    format.name()
+                ),
+            ));
+        }
         let opened = match format {
-            Format::Parquet => open_parquet(&path, options),
+            Format::Parquet => open_parquet(&path, options, row_groups),
             Format::ArrowFile => open_ipc_file(&path, options),
             Format::ArrowStream => open_ipc_stream(&path, options),
             text_format => open_text(&path, text_format, codec, options),
@@ -199,7 +219,11 @@ fn project(file_schema: &Schema, columns: Option<&[String]>) -> Result<Projectio
     })
 }
 
-fn open_parquet(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
+fn open_parquet(
+    path: &Path,
+    options: &ReadOptions,
+    row_groups: Option<Vec<usize>>,
+) -> Result<(Projection, Batches)> {
     let file = open_file(path)?;
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())?;
     let projection = project(metadata.schema(), options.columns.as_deref())?;
@@ -207,18 +231,15 @@ fn open_parquet(path: &Path, options: &ReadOptions) -> Result<(Projection, Batch
         .indices
         .as_ref()
         .map(|indices| ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied()));
-    if parquet_groups::worth_it(&metadata, options.decode_width) {
-        let rounds = RowGroupRounds::new(
-            path.to_path_buf(),
-            metadata,
-            mask,
-            options.batch_size,
-            options.decode_width,
-        );
+    let groups = row_groups.unwrap_or_else(|| (0..metadata.metadata().num_row_groups()).collect());
+    if parquet_groups::worth_it(&metadata, &groups, options.decode_width) {
+        let sizes = (options.batch_size, options.decode_width);
+        let rounds = RowGroupRounds::new(path.to_path_buf(), metadata, mask, groups, sizes);
         return Ok((projection, Box::new(rounds)));
     }
     let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
-        .with_batch_size(options.batch_size);
+        .with_batch_size(options.batch_size)
+        .with_row_groups(groups);
     if let Some(mask) = mask {
         builder = builder.with_projection(mask);
     }
@@ -259,6 +280,7 @@ fn open_text(
         on_error: options.on_error,
         skips: options.skips.clone(),
         width: options.decode_width,
+        schema: options.schema.clone(),
     };
     let source = compression::open(path, codec)?;
     let codec = codec.name();

@@ -52,6 +52,8 @@ pub struct ReadOptions {
     pub decode_width: usize,
     /// Read only part `index` of `count` disjoint parts (see [`open`]).
     pub shard: Option<(usize, usize)>,
+    /// JSON and CSV: the columns and types to read, instead of inferring them.
+    pub schema: Option<SchemaRef>,
 }
 
 impl Default for ReadOptions {
@@ -65,6 +67,7 @@ impl Default for ReadOptions {
             skips: Arc::new(SkipLog::default()),
             decode_width: 2,
             shard: None,
+            schema: None,
         }
     }
 }
@@ -72,7 +75,8 @@ impl Default for ReadOptions {
 /// A stream of record batches over one or more files, all with the same schema.
 pub struct BatchReader {
     schema: SchemaRef,
-    pending: std::vec::IntoIter<PathBuf>,
+    /// The files still to open, each with its Parquet row groups under row-group sharding.
+    pending: std::vec::IntoIter<(PathBuf, Option<Vec<usize>>)>,
     current: Option<FileBatches>,
     options: ReadOptions,
     rebatcher: Rebatcher,
@@ -89,32 +93,21 @@ pub struct BatchReader {
 ///
 /// With `shard: Some((index, count))`, shards are disjoint and their union is the whole input:
 /// when there are at least `count` files, shard `index` reads files `index`, `index + count`,
-/// ...; otherwise every shard reads all files and keeps the rows whose position (over all
-/// files, in order) is `index` modulo `count`.
+/// ...; else, when every file is Parquet and they have at least `count` row groups in all,
+/// it reads row groups `index`, `index + count`, ... (numbered across files in order);
+/// otherwise every shard reads all files and keeps the rows whose position (over all files,
+/// in order) is `index` modulo `count`.
 pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
     if options.batch_size == 0 {
         return Err(Error::invalid_argument("batch_size", "must be positive"));
     }
-    let mut paths = files::expand(sources)?;
-    let mut row_shard = None;
-    if let Some((index, count)) = options.shard {
-        if count == 0 || index >= count {
-            return Err(Error::invalid_argument(
-                "shard",
-                format!("expected (index, count) with 0 <= index < count, got ({index}, {count})"),
-            ));
-        }
-        if paths.len() >= count {
-            paths = paths.into_iter().skip(index).step_by(count).collect();
-        } else {
-            row_shard = Some((index as u64, count as u64));
-        }
-    }
-    let mut pending = paths.into_iter();
-    let first_path = pending
+    let paths = files::expand(sources)?;
+    let (planned, row_shard) = plan_shard(paths, &options)?;
+    let mut pending = planned.into_iter();
+    let (first_path, first_groups) = pending
         .next()
         .ok_or_else(|| Error::invalid_argument("source", "no files to read"))?;
-    let first = FileBatches::open(first_path, &options)?;
+    let first = FileBatches::open_row_groups(first_path, &options, first_groups)?;
     let schema = first.schema();
     Ok(BatchReader {
         rebatcher: Rebatcher::new(schema.clone(), options.batch_size),
@@ -126,6 +119,40 @@ pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
         row_shard,
         rows_seen: 0,
     })
+}
+
+/// Files to read (with their row groups) and the row-level shard, for `options.shard`.
+type ShardPlan = (Vec<(PathBuf, Option<Vec<usize>>)>, Option<(u64, u64)>);
+
+fn plan_shard(paths: Vec<PathBuf>, options: &ReadOptions) -> Result<ShardPlan> {
+    let whole = |paths: Vec<PathBuf>| paths.into_iter().map(|p| (p, None)).collect();
+    let Some((index, count)) = options.shard else {
+        return Ok((whole(paths), None));
+    };
+    if count == 0 || index >= count {
+        return Err(Error::invalid_argument(
+            "shard",
+            format!("expected (index, count) with 0 <= index < count, got ({index}, {count})"),
+        ));
+    }
+    if paths.len() >= count {
+        return Ok((
+            whole(paths.into_iter().skip(index).step_by(count).collect()),
+            None,
+        ));
+    }
+    let all_parquet = paths.iter().all(|path| {
+        format::detect(path, options.format, options.compression)
+            .is_ok_and(|(format, _)| format == Format::Parquet)
+    });
+    if all_parquet && let Some(plan) = parquet_groups::shard_row_groups(&paths, index, count)? {
+        let planned = plan
+            .into_iter()
+            .map(|(p, groups)| (p, Some(groups)))
+            .collect();
+        return Ok((planned, None));
+    }
+    Ok((whole(paths), Some((index as u64, count as u64))))
 }
 
 impl BatchReader {
@@ -160,7 +187,7 @@ impl BatchReader {
                 return self.keep_shard_rows(batch).map(Some);
             }
             self.current = match self.pending.next() {
-                Some(path) => Some(self.open_matching(path)?),
+                Some((path, groups)) => Some(self.open_matching(path, groups)?),
                 None => None,
             };
         }
@@ -184,8 +211,8 @@ impl BatchReader {
         self.options.skips.snapshot()
     }
 
-    fn open_matching(&self, path: PathBuf) -> Result<FileBatches> {
-        let file = FileBatches::open(path, &self.options)?;
+    fn open_matching(&self, path: PathBuf, groups: Option<Vec<usize>>) -> Result<FileBatches> {
+        let file = FileBatches::open_row_groups(path, &self.options, groups)?;
         if file.schema().fields() != self.schema.fields() {
             return Err(Error::data_format(
                 file.location(),

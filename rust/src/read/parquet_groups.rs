@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -22,15 +24,15 @@ use crate::parallel;
 /// The largest uncompressed row group decoded whole in a parallel round.
 pub const MAX_PARALLEL_GROUP_BYTES: i64 = 256 << 20;
 
-/// Whether a file with this footer should be decoded a round of row groups at a time.
-pub fn worth_it(metadata: &ArrowReaderMetadata, width: usize) -> bool {
+/// Whether these row groups of a file should be decoded a round at a time.
+pub fn worth_it(metadata: &ArrowReaderMetadata, selected: &[usize], width: usize) -> bool {
     let groups = metadata.metadata().row_groups();
     width > 1
-        && groups.len() > 1
+        && selected.len() > 1
         && parallel::parallelism_enabled()
-        && groups
+        && selected
             .iter()
-            .all(|group| group.total_byte_size() <= MAX_PARALLEL_GROUP_BYTES)
+            .all(|&group| groups[group].total_byte_size() <= MAX_PARALLEL_GROUP_BYTES)
 }
 
 /// The batches of a Parquet file, decoded a round of row groups at a time.
@@ -41,19 +43,20 @@ pub struct RowGroupRounds {
     mask: Option<ProjectionMask>,
     batch_size: usize,
     width: usize,
-    next_group: usize,
+    /// The row groups still to decode, in file order.
+    groups: VecDeque<usize>,
     ready: VecDeque<RecordBatch>,
     failed: Option<Error>,
 }
 
 impl RowGroupRounds {
-    /// Decodes `path` (whose footer is `metadata`) with `width` row groups per round.
+    /// Decodes `groups` of `path` (whose footer is `metadata`), `width` row groups per round.
     pub fn new(
         path: PathBuf,
         metadata: ArrowReaderMetadata,
         mask: Option<ProjectionMask>,
-        batch_size: usize,
-        width: usize,
+        groups: Vec<usize>,
+        (batch_size, width): (usize, usize),
     ) -> Self {
         RowGroupRounds {
             path,
@@ -61,7 +64,7 @@ impl RowGroupRounds {
             mask,
             batch_size,
             width,
-            next_group: 0,
+            groups: groups.into(),
             ready: VecDeque::new(),
             failed: None,
         }
@@ -81,9 +84,8 @@ impl RowGroupRounds {
     }
 
     fn refill(&mut self) {
-        let groups = self.metadata.metadata().num_row_groups();
-        let round: Vec<usize> = (self.next_group..groups).take(self.width).collect();
-        self.next_group += round.len();
+        let take = self.width.min(self.groups.len());
+        let round: Vec<usize> = self.groups.drain(..take).collect();
         parallel::mark_pool_used();
         let this = &*self;
         let decoded: Vec<Result<Vec<RecordBatch>>> = round
@@ -95,7 +97,7 @@ impl RowGroupRounds {
                 Ok(batches) => self.ready.extend(batches),
                 Err(err) => {
                     self.failed = Some(err);
-                    self.next_group = groups;
+                    self.groups.clear();
                     break;
                 }
             }
@@ -114,10 +116,38 @@ impl Iterator for RowGroupRounds {
             if let Some(err) = self.failed.take() {
                 return Some(Err(err));
             }
-            if self.next_group >= self.metadata.metadata().num_row_groups() {
+            if self.groups.is_empty() {
                 return None;
             }
             self.refill();
         }
     }
+}
+
+/// A file and the row groups of it to read.
+pub type FileGroups = (PathBuf, Vec<usize>);
+
+/// Row-group sharding: for `paths` (all Parquet), the row groups of each file that shard
+/// `index` of `count` reads, numbering row groups across files in order and taking every
+/// `count`-th from `index`. `None` when there are fewer row groups than shards.
+pub fn shard_row_groups(
+    paths: &[PathBuf],
+    index: usize,
+    count: usize,
+) -> Result<Option<Vec<FileGroups>>> {
+    let mut plan = Vec::new();
+    let mut first_ordinal = 0;
+    for path in paths {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())?;
+        let groups = metadata.metadata().num_row_groups();
+        let mine: Vec<usize> = (0..groups)
+            .filter(|group| (first_ordinal + group) % count == index)
+            .collect();
+        first_ordinal += groups;
+        if !mine.is_empty() {
+            plan.push((path.clone(), mine));
+        }
+    }
+    Ok((first_ordinal >= count).then_some(plan))
 }

@@ -16,6 +16,7 @@ use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, NullArray,
     RecordBatch, StringArray, TimestampSecondArray,
 };
+use arrow::compute::{CastOptions, cast_with_options};
 use arrow::csv::ReaderBuilder;
 use arrow::csv::reader::Format;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -147,15 +148,20 @@ pub fn open(
         types: Vec::new(),
         schema: Arc::new(Schema::empty()),
     };
-    let sample = split(&context, &first)?;
-    context.types = sample.columns().iter().map(infer).collect();
-    context.schema = Arc::new(Schema::new(
-        names
-            .iter()
-            .zip(&context.types)
-            .map(|(name, kind)| Field::new(name, kind.arrow(), true))
-            .collect::<Vec<_>>(),
-    ));
+    if let Some(schema) = &settings.schema {
+        context.types = explicit_types(&names, schema)?;
+        context.schema = schema.clone();
+    } else {
+        let sample = split(&context, &first)?;
+        context.types = sample.columns().iter().map(infer).collect();
+        context.schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .zip(&context.types)
+                .map(|(name, kind)| Field::new(name, kind.arrow(), true))
+                .collect::<Vec<_>>(),
+        ));
+    }
     chunks.unread(first);
     let schema = context.schema.clone();
     let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
@@ -202,6 +208,53 @@ fn split(context: &CsvContext, chunk: &Chunk) -> Result<RecordBatch> {
     Ok(arrow::compute::concat_batches(&context.strings, &batches)?)
 }
 
+/// The ladder step each column of an explicit `schema` is parsed with; the schema must name
+/// the header's columns, in order.
+fn explicit_types(names: &[String], schema: &SchemaRef) -> Result<Vec<ColumnType>> {
+    let wanted: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+    if wanted
+        .iter()
+        .map(|n| n.as_str())
+        .ne(names.iter().map(String::as_str))
+    {
+        return Err(Error::invalid_argument(
+            "schema",
+            format!("names the columns {wanted:?}, but the header has {names:?}"),
+        ));
+    }
+    schema
+        .fields()
+        .iter()
+        .map(|field| {
+            Ok(match field.data_type() {
+                DataType::Null => ColumnType::Null,
+                DataType::Boolean => ColumnType::Bool,
+                DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64 => ColumnType::Int,
+                DataType::Float16 | DataType::Float32 | DataType::Float64 => ColumnType::Float,
+                DataType::Date32 => ColumnType::Date,
+                DataType::Timestamp(TimeUnit::Second, None) => ColumnType::Timestamp,
+                DataType::Utf8 | DataType::LargeUtf8 => ColumnType::Str,
+                other => {
+                    return Err(Error::invalid_argument(
+                        "schema",
+                        format!(
+                            "column {:?} has type {other}, which CSV is not read as",
+                            field.name()
+                        ),
+                    ));
+                }
+            })
+        })
+        .collect()
+}
+
 fn is_null(value: &str) -> bool {
     NULL_SPELLINGS.contains(&value)
 }
@@ -229,13 +282,13 @@ fn decode_chunk(context: &CsvContext, chunk: &Chunk) -> Result<Vec<RecordBatch>>
         .zip(&context.types)
         .zip(context.schema.fields())
         .map(|((column, kind), field)| {
-            convert(column, *kind).map_err(|(row, value)| {
+            convert(column, *kind, field.data_type()).map_err(|(row, value)| {
                 let location = Chunk::location(&context.path, chunk.first_line, chunk.first_byte);
                 Error::data_format(
                     location,
                     format!(
                         "column {:?}: {value:?} (record {row} of the chunk starting here) is \
-                         not a {} like the values the type was inferred from",
+                         not a {} like the values the type was inferred from (or given)",
                         field.name(),
                         field.data_type()
                     ),
@@ -246,8 +299,38 @@ fn decode_chunk(context: &CsvContext, chunk: &Chunk) -> Result<Vec<RecordBatch>>
     Ok(vec![RecordBatch::try_new(context.schema.clone(), columns)?])
 }
 
-/// Converts a string column to `kind`, or names the first value (row, text) that does not fit.
-fn convert(column: &ArrayRef, kind: ColumnType) -> Result<ArrayRef, (usize, String)> {
+/// Converts a string column to `kind`, then to `target` (a narrower type of an explicit
+/// schema), or names the first value (row, text) that does not fit.
+fn convert(
+    column: &ArrayRef,
+    kind: ColumnType,
+    target: &DataType,
+) -> Result<ArrayRef, (usize, String)> {
+    let converted = convert_to_ladder(column, kind)?;
+    if converted.data_type() == target {
+        return Ok(converted);
+    }
+    let options = CastOptions {
+        safe: true,
+        ..CastOptions::default()
+    };
+    let narrowed = cast_with_options(&converted, target, &options)
+        .map_err(|err| (0, format!("<cast to {target}: {err}>")))?;
+    // A safe cast turns a value that does not fit into null: name the first one.
+    if narrowed.null_count() > converted.null_count() {
+        let row = (0..converted.len())
+            .find(|&i| narrowed.is_null(i) && !converted.is_null(i))
+            .unwrap_or(0);
+        let text = column
+            .as_string_opt::<i32>()
+            .map_or(String::new(), |v| v.value(row).to_owned());
+        return Err((row, text));
+    }
+    Ok(narrowed)
+}
+
+/// Converts a string column to the ladder type `kind`.
+fn convert_to_ladder(column: &ArrayRef, kind: ColumnType) -> Result<ArrayRef, (usize, String)> {
     let Some(values) = column.as_string_opt::<i32>() else {
         return Err((0, format!("<a {} column>", column.data_type())));
     };

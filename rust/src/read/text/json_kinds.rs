@@ -69,6 +69,57 @@ impl Kind {
     }
 }
 
+/// The kinds of the fields of an explicit schema, or the first type JSON values cannot be
+/// read as (named with its field).
+pub fn kinds_of_schema(fields: &Fields) -> Result<Vec<(String, Kind)>, String> {
+    fields
+        .iter()
+        .map(|field| Ok((field.name().clone(), kind_of(field)?)))
+        .collect()
+}
+
+fn kind_of(field: &Field) -> Result<Kind, String> {
+    Ok(match field.data_type() {
+        DataType::Null => Kind::Null,
+        DataType::Boolean => Kind::Bool,
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Kind::Int,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => Kind::Float,
+        DataType::Utf8 | DataType::LargeUtf8 => Kind::Str,
+        DataType::Timestamp(TimeUnit::Second, None) => Kind::Timestamp,
+        DataType::List(item) | DataType::LargeList(item) => Kind::List(Box::new(kind_of(item)?)),
+        DataType::Struct(fields) => Kind::Struct(kinds_of_schema(fields)?),
+        other => {
+            return Err(format!(
+                "field {:?} has type {other}, which JSON values are not read as",
+                field.name()
+            ));
+        }
+    })
+}
+
+/// The type arrow-json decodes `data_type` with: timestamps as strings (converted after).
+pub fn decoder_type(data_type: &DataType) -> DataType {
+    let field = |f: &Field| {
+        f.as_ref()
+            .clone()
+            .with_data_type(decoder_type(f.data_type()))
+    };
+    match data_type {
+        DataType::Timestamp(..) => DataType::Utf8,
+        DataType::List(item) => DataType::List(field(item).into()),
+        DataType::LargeList(item) => DataType::LargeList(field(item).into()),
+        DataType::Struct(fields) => DataType::Struct(fields.iter().map(|f| field(f)).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Arrow fields for struct (or top-level) `fields`, all nullable as in pyarrow.
 pub fn struct_fields(fields: &[(String, Kind)], for_decoder: bool) -> Fields {
     fields

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::json::ReaderBuilder;
 
 use super::json_array::ArrayToLines;
@@ -43,6 +43,8 @@ pub struct TextSettings {
     pub skips: Arc<SkipLog>,
     /// Chunks decoded at once.
     pub width: usize,
+    /// The columns and types to read, instead of inferring them.
+    pub schema: Option<SchemaRef>,
 }
 
 /// Opens a JSON Lines stream (or, when `array`, a JSON array of records).
@@ -69,6 +71,16 @@ pub fn open(
         skips: settings.skips.clone(),
         array,
     };
+    if let Some(schema) = &settings.schema {
+        explicit(&mut context, schema)?;
+        if let Some(first) = first {
+            chunks.unread(first);
+        }
+        let schema = context.schema.clone();
+        let context = Arc::new(context);
+        let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
+        return Ok((schema, OrderedDecode::new(chunks, settings.width, decode)));
+    }
     if let Some(first) = first {
         infer(&mut context, &first)?;
         chunks.unread(first);
@@ -95,6 +107,25 @@ pub fn open(
     let context = Arc::new(context);
     let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
     Ok((schema, OrderedDecode::new(chunks, settings.width, decode)))
+}
+
+/// Takes the columns and types of an explicit `schema`: every record is checked against
+/// them, and a key that is not in the schema is an error (or a skip), never dropped.
+fn explicit(context: &mut JsonContext, schema: &SchemaRef) -> Result<()> {
+    context.fields = json_kinds::kinds_of_schema(schema.fields())
+        .map_err(|reason| Error::invalid_argument("schema", reason))?;
+    let decode_fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(json_kinds::decoder_type(f.data_type()))
+        })
+        .collect();
+    context.decode_schema = Arc::new(Schema::new(decode_fields));
+    context.schema = schema.clone();
+    Ok(())
 }
 
 /// The records of a chunk: line number, byte offset and the trimmed bytes of each.
@@ -160,13 +191,13 @@ impl JsonContext {
 fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
     let mut fields = context.fields.clone();
     let mut good = Vec::with_capacity(chunk.bytes.len());
-    let mut rows = 0;
+    let mut starts = Vec::new();
     for (line, byte, bytes) in records(chunk) {
         let reason = match json_kinds::walk_record(bytes, &mut fields, Mode::Check) {
             Ok(Ok(())) => {
+                starts.push((line, byte, good.len()));
                 good.extend_from_slice(bytes);
                 good.push(b'\n');
-                rows += 1;
                 continue;
             }
             Ok(Err(conflict)) => conflict.to_string(),
@@ -178,18 +209,47 @@ fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>
             OnError::Skip => context.skips.record(Skipped { location, reason }),
         }
     }
-    if rows == 0 {
+    if starts.is_empty() {
         return Ok(Vec::new());
     }
-    let batch = decode_checked(context, &good, rows).map_err(|err| {
-        let location = context.location(chunk.first_line, chunk.first_byte);
-        Error::data_format(location, format!("in the chunk starting here: {err}"))
-    })?;
+    let batch = match decode_checked(context, &good, starts.len()) {
+        Ok(batch) => batch,
+        Err(_) => decode_one_by_one(context, &good, &starts)?,
+    };
     Ok(vec![timestamps::convert_batch(
         batch,
         &context.fields,
         &context.schema,
     )?])
+}
+
+/// The slow path when arrow-json rejects a checked chunk (a value too large for a narrower
+/// type of an explicit schema): decode record by record, so the one it rejects is reported
+/// (or skipped) with its own line.
+fn decode_one_by_one(
+    context: &JsonContext,
+    good: &[u8],
+    starts: &[(u64, u64, usize)],
+) -> Result<RecordBatch> {
+    let mut batches = Vec::with_capacity(starts.len());
+    for (k, &(line, byte, start)) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(good.len(), |next| next.2);
+        match decode_checked(context, &good[start..end], 1) {
+            Ok(batch) => batches.push(batch),
+            Err(err) => {
+                let location = context.location(line, byte);
+                let reason = err.to_string().replace("<input>: ", "");
+                match context.on_error {
+                    OnError::Raise => return Err(Error::data_format(location, reason)),
+                    OnError::Skip => context.skips.record(Skipped { location, reason }),
+                }
+            }
+        }
+    }
+    Ok(arrow::compute::concat_batches(
+        &context.decode_schema,
+        &batches,
+    )?)
 }
 
 /// Decodes records already checked against the schema (so arrow-json cannot coerce them).
