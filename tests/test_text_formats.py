@@ -481,5 +481,5 @@ def test_schema_is_refused_for_formats_with_their_own_types(tmp_path):
     pq.write_table(pa.table({"a": [1]}), path)
     with pytest.raises(InvalidArgumentError, match="carries its own types"):
         axolotl_fast.read(path, schema=pa.schema([("a", pa.int32())]))
-    with pytest.raises(InvalidArgumentError, match="pyarrow.Schema"):
+    with pytest.raises(InvalidArgumentError, match=r"pyarrow\.Schema"):
         axolotl_fast.read(path, schema={"a": "int32"})
