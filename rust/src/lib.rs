@@ -8,6 +8,7 @@ pub mod build_info;
 pub mod dedupe;
 pub mod error;
 pub mod parallel;
+pub mod quiet_panic;
 pub mod read;
 
 #[cfg(feature = "python")]

@@ -23,9 +23,10 @@ use super::ReadOptions;
 use super::compression::{self, Compression};
 use super::format::{self, Format};
 use super::ipc_guard;
-use super::parquet_groups::{self, RowGroupRounds};
+use super::parquet_groups::{self, RowGroupStreams};
 use super::text::{self, jsonl::TextSettings};
 use crate::error::{Error, Location, Result};
+use crate::quiet_panic::quietly;
 
 type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
@@ -105,7 +106,7 @@ impl FileBatches {
         let Some(batches) = self.batches.as_mut() else {
             return Ok(None);
         };
-        let next = match catch_unwind(AssertUnwindSafe(|| batches.next())) {
+        let next = match catch_unwind(AssertUnwindSafe(|| quietly(|| batches.next()))) {
             Ok(next) => next,
             Err(payload) => {
                 self.batches = None; // a decoder that panicked is not asked again
@@ -232,10 +233,10 @@ fn open_parquet(
         .as_ref()
         .map(|indices| ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied()));
     let groups = row_groups.unwrap_or_else(|| (0..metadata.metadata().num_row_groups()).collect());
-    if parquet_groups::worth_it(&metadata, &groups, options.decode_width) {
+    if parquet_groups::worth_it(&groups, options.decode_width) {
         let sizes = (options.batch_size, options.decode_width);
-        let rounds = RowGroupRounds::new(path.to_path_buf(), metadata, mask, groups, sizes);
-        return Ok((projection, Box::new(rounds)));
+        let streams = RowGroupStreams::new(path.to_path_buf(), metadata, mask, groups, sizes);
+        return Ok((projection, Box::new(streams)));
     }
     let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
         .with_batch_size(options.batch_size)

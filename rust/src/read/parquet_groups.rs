@@ -1,56 +1,58 @@
-//! Parquet row groups decoded `width` at a time on rayon, yielded in file order.
+//! Parquet row groups decoded `width` at a time, streamed in file order.
 //!
 //! A Parquet file decoded by one `ParquetRecordBatchReader` uses one core. When a file has
-//! several row groups and the reader may use more threads, each round decodes the next
-//! `width` row groups in parallel (each with its own reader over the shared footer) and then
-//! yields their batches in order. Memory is bounded by `width` decoded row groups, so this
-//! mode is used only when every row group is at most [`MAX_PARALLEL_GROUP_BYTES`]
-//! uncompressed; otherwise the file streams batch by batch on one thread.
+//! several row groups and the reader may use more threads, up to `width` row groups are
+//! decoded at once, each on its own thread with its own reader over the shared footer, and
+//! each sends its batches through a small bounded channel. The consumer takes the batches of
+//! the first row group as they come (so the first batch is as quick as a sequential read),
+//! while the next groups decode ahead; a group's thread waits when its channel is full, so
+//! memory stays bounded by `width` × [`AHEAD`] batches whatever the row-group size.
 
 use std::collections::VecDeque;
 use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use arrow::array::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::parallel;
+use crate::quiet_panic::quietly;
 
-/// The largest uncompressed row group decoded whole in a parallel round.
-pub const MAX_PARALLEL_GROUP_BYTES: i64 = 256 << 20;
+/// Batches a row group may decode ahead of the consumer.
+pub const AHEAD: usize = 2;
 
-/// Whether these row groups of a file should be decoded a round at a time.
-pub fn worth_it(metadata: &ArrowReaderMetadata, selected: &[usize], width: usize) -> bool {
-    let groups = metadata.metadata().row_groups();
-    width > 1
-        && selected.len() > 1
-        && parallel::parallelism_enabled()
-        && selected
-            .iter()
-            .all(|&group| groups[group].total_byte_size() <= MAX_PARALLEL_GROUP_BYTES)
+/// Whether these row groups of a file should be decoded several at a time.
+pub fn worth_it(selected: &[usize], width: usize) -> bool {
+    width > 1 && selected.len() > 1 && parallel::parallelism_enabled()
 }
 
-/// The batches of a Parquet file, decoded a round of row groups at a time.
-pub struct RowGroupRounds {
-    /// Each decode opens its own handle: clones of one `File` share a seek position.
+/// What one row group's decoder needs.
+#[derive(Clone)]
+struct GroupSource {
     path: PathBuf,
     metadata: ArrowReaderMetadata,
     mask: Option<ProjectionMask>,
     batch_size: usize,
-    width: usize,
-    /// The row groups still to decode, in file order.
-    groups: VecDeque<usize>,
-    ready: VecDeque<RecordBatch>,
-    failed: Option<Error>,
 }
 
-impl RowGroupRounds {
-    /// Decodes `groups` of `path` (whose footer is `metadata`), `width` row groups per round.
+/// The batches of a Parquet file's row groups, decoded `width` groups at a time.
+pub struct RowGroupStreams {
+    source: GroupSource,
+    width: usize,
+    /// The row groups not started yet, in file order.
+    waiting: VecDeque<usize>,
+    /// The row groups being decoded, in file order; the front one is being consumed.
+    running: VecDeque<Receiver<Result<RecordBatch>>>,
+}
+
+impl RowGroupStreams {
+    /// Decodes `groups` of `path` (whose footer is `metadata`), `width` groups at a time.
     pub fn new(
         path: PathBuf,
         metadata: ArrowReaderMetadata,
@@ -58,69 +60,94 @@ impl RowGroupRounds {
         groups: Vec<usize>,
         (batch_size, width): (usize, usize),
     ) -> Self {
-        RowGroupRounds {
-            path,
-            metadata,
-            mask,
-            batch_size,
+        RowGroupStreams {
+            source: GroupSource {
+                path,
+                metadata,
+                mask,
+                batch_size,
+            },
             width,
-            groups: groups.into(),
-            ready: VecDeque::new(),
-            failed: None,
+            waiting: groups.into(),
+            running: VecDeque::new(),
         }
     }
 
-    fn decode_group(&self, group: usize) -> Result<Vec<RecordBatch>> {
-        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let mut builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
-                .with_batch_size(self.batch_size)
-                .with_row_groups(vec![group]);
-        if let Some(mask) = &self.mask {
-            builder = builder.with_projection(mask.clone());
+    fn start_more(&mut self) -> Result<()> {
+        while self.running.len() < self.width {
+            let Some(group) = self.waiting.pop_front() else {
+                break;
+            };
+            let (sender, receiver) = sync_channel(AHEAD);
+            let source = self.source.clone();
+            std::thread::Builder::new()
+                .name(format!("axolotl_fast-parquet-{group}"))
+                .spawn(move || decode_group(&source, group, &sender))
+                .map_err(|e| Error::Internal(format!("cannot start a decoder thread: {e}")))?;
+            self.running.push_back(receiver);
         }
-        let batches: Result<Vec<RecordBatch>, _> = builder.build()?.collect();
-        Ok(batches?)
+        Ok(())
     }
 
-    fn refill(&mut self) {
-        let take = self.width.min(self.groups.len());
-        let round: Vec<usize> = self.groups.drain(..take).collect();
-        parallel::mark_pool_used();
-        let this = &*self;
-        let decoded: Vec<Result<Vec<RecordBatch>>> = round
-            .into_par_iter()
-            .map(|group| this.decode_group(group))
-            .collect();
-        for result in decoded {
-            match result {
-                Ok(batches) => self.ready.extend(batches),
-                Err(err) => {
-                    self.failed = Some(err);
-                    self.groups.clear();
-                    break;
+    fn stop(&mut self) {
+        // Dropping the receivers makes every decoder thread stop at its next send.
+        self.waiting.clear();
+        self.running.clear();
+    }
+}
+
+impl Iterator for RowGroupStreams {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Err(err) = self.start_more() {
+                self.stop();
+                return Some(Err(err));
+            }
+            let front = self.running.front()?;
+            match front.recv() {
+                Ok(Ok(batch)) => return Some(Ok(batch)),
+                Ok(Err(err)) => {
+                    self.stop();
+                    return Some(Err(err));
+                }
+                // The front group is finished: go on with the next one.
+                Err(_) => {
+                    self.running.pop_front();
                 }
             }
         }
     }
 }
 
-impl Iterator for RowGroupRounds {
-    type Item = Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(batch) = self.ready.pop_front() {
-                return Some(Ok(batch));
-            }
-            if let Some(err) = self.failed.take() {
-                return Some(Err(err));
-            }
-            if self.groups.is_empty() {
-                return None;
-            }
-            self.refill();
+/// Decodes one row group on its own thread, sending its batches (or one error) in order.
+fn decode_group(source: &GroupSource, group: usize, sender: &SyncSender<Result<RecordBatch>>) {
+    let run = || -> Result<()> {
+        let file = File::open(&source.path).map_err(|e| Error::io(&source.path, e))?;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, source.metadata.clone())
+                .with_batch_size(source.batch_size)
+                .with_row_groups(vec![group]);
+        if let Some(mask) = &source.mask {
+            builder = builder.with_projection(mask.clone());
         }
+        for batch in builder.build()? {
+            if sender.send(Ok(batch?)).is_err() {
+                break; // the consumer is gone
+            }
+        }
+        Ok(())
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| quietly(run))).unwrap_or_else(|payload| {
+        let reason = Error::from_panic(payload.as_ref()).to_string();
+        Err(Error::data_format(
+            crate::error::Location::default(),
+            format!("corrupt data: the decoder failed ({reason})"),
+        ))
+    });
+    if let Err(err) = outcome {
+        let _ = sender.send(Err(err));
     }
 }
 

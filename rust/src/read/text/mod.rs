@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::parallel;
+use crate::quiet_panic::quietly;
 
 /// Bytes per chunk handed to one decoding task.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -295,9 +296,15 @@ impl OrderedDecode {
         let results: Vec<Result<Vec<RecordBatch>>> =
             if round.len() > 1 && parallel::parallelism_enabled() {
                 parallel::mark_pool_used();
-                round.into_par_iter().map(|chunk| decode(chunk)).collect()
+                round
+                    .into_par_iter()
+                    .map(|chunk| quietly(|| decode(chunk)))
+                    .collect()
             } else {
-                round.into_iter().map(|chunk| decode(chunk)).collect()
+                round
+                    .into_iter()
+                    .map(|chunk| quietly(|| decode(chunk)))
+                    .collect()
             };
         for result in results {
             match result {
