@@ -274,3 +274,27 @@ def test_synthetic_entries_need_no_file():
 )
 def test_builder_follows_axolotls_rules(path, ds_type, builder):
     assert builder_for(DictDefault({"path": path, "ds_type": ds_type})) == builder
+
+
+def test_read_entries_are_memory_mapped_from_a_reused_cache(tmp_path, monkeypatch):
+    import os
+    import pickle
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf"))
+    path = tmp_path / "rows.jsonl"
+    rows = [{"instruction": f"q{i}" * 50, "output": "a" * 200} for i in range(2000)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    dataset = read_entry(plan_entry(entry(path), "train"))
+    (cache,) = {f["filename"] for f in dataset.cache_files}
+    assert cache.startswith(str(tmp_path / "hf" / "axolotl_fast"))
+    assert dataset.to_list() == rows
+    assert len(pickle.dumps(dataset)) < 50_000, "workers get a path, not the rows"
+    written = os.stat(cache).st_mtime_ns
+    again = read_entry(plan_entry(entry(path), "train"))
+    assert {f["filename"] for f in again.cache_files} == {cache}
+    assert os.stat(cache).st_mtime_ns == written, "unchanged files are not read again"
+    path.write_text(path.read_text() + json.dumps(rows[0]) + "\n")
+    changed = read_entry(plan_entry(entry(path), "train"))
+    assert len(changed) == 2001
+    assert {f["filename"] for f in changed.cache_files} != {cache}
+    assert not list((tmp_path / "hf").rglob("*.tmp"))

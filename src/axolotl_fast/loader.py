@@ -2,8 +2,8 @@
 
 :func:`read_entry` takes an :class:`~axolotl_fast.sources.EntryPlan` and returns what
 ``load_dataset`` / ``load_from_disk`` would have returned for it: the same rows, columns and
-features, in a ``datasets.Dataset`` built on the reader's ``pyarrow.Table`` (no Python rows,
-no HF Arrow cache written).
+features, in a ``datasets.Dataset`` over the reader's output memory-mapped from the loader's
+own Arrow cache file (:mod:`axolotl_fast.mapped`; no Python rows, no HF builder).
 
 HF's builders do a few things beyond reading, and the loader mirrors or refuses them:
 
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from axolotl_fast.errors import AxolotlFastError
-from axolotl_fast.reader import read
+from axolotl_fast.mapped import mapped_table
 from axolotl_fast.sources import COMPRESSION_SUFFIXES, EntryPlan, LoaderFallback
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _read_files(plan: EntryPlan) -> Dataset:
     if plan.builder == "json":
         _check_mixed_structs(plan.path, plan.files[0])
     table = _read_table(plan, fmt)
-    _check_table(plan, fmt, table)
+    _check_table(plan, fmt, table.table)
     split = NamedSplit(plan.split) if plan.split else None
     dataset = Dataset(table, split=split)
     if plan.builder == "json":
@@ -146,9 +146,10 @@ def _read_saved(plan: EntryPlan) -> Dataset:
     )
 
 
-def _read_table(plan: EntryPlan, format: str) -> pa.Table:
+def _read_table(plan: EntryPlan, format: str) -> Any:
+    """The entry's files read into the loader's Arrow cache, memory-mapped (see ``mapped``)."""
     try:
-        return read(list(plan.files), format=format).to_table()
+        return mapped_table(plan.files, format)
     except (AxolotlFastError, OSError) as err:
         first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise LoaderFallback(

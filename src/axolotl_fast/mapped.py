@@ -1,0 +1,81 @@
+"""The loader's Arrow cache: what the Rust reader read, in a file that datasets memory-maps.
+
+A ``datasets.Dataset`` over an in-memory table is pickled whole into every worker of
+``map(num_proc=...)`` and of ``save_to_disk``'s pool, and ``map`` cannot write its results
+next to it. HF's own builders avoid both by writing an Arrow cache file and memory-mapping
+it. :func:`mapped_table` does the same with the reader's output: the batches stream into an
+Arrow IPC stream file under ``<HF_DATASETS_CACHE>/axolotl_fast/<key>/data.arrow`` (never all
+in memory), written to a temporary name and renamed, then memory-mapped as a
+``datasets.table.MemoryMappedTable``, which pickles as its path.
+
+The key is a sha256 of the reader format, :data:`CACHE_VERSION` and each file's absolute
+path, size and modification time, as HF keys its own cache of local files; a later read of
+unchanged files reuses the file without reading them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from axolotl_fast.reader import read
+
+if TYPE_CHECKING:
+    from datasets.table import MemoryMappedTable
+
+__all__ = ["CACHE_VERSION", "cache_root", "mapped_table"]
+
+# Bump when the reader could give different rows for the same files.
+CACHE_VERSION = "axolotl_fast-arrow-v1"
+
+
+def cache_root() -> Path:
+    """``<HF_DATASETS_CACHE>/axolotl_fast``."""
+    import datasets
+
+    return Path(datasets.config.HF_DATASETS_CACHE) / "axolotl_fast"
+
+
+def mapped_table(files: Sequence[str], format: str) -> MemoryMappedTable:
+    """The files read with ``axolotl_fast.read(files, format=format)``, memory-mapped.
+
+    Raises:
+        AxolotlFastError, OSError: The reader refused a file (nothing is left in the cache).
+    """
+    from datasets.table import MemoryMappedTable
+
+    path = cache_root() / _key(files, format) / "data.arrow"
+    if not path.exists():
+        _write(files, format, path)
+    return MemoryMappedTable.from_file(str(path))
+
+
+def _key(files: Sequence[str], format: str) -> str:
+    identity = []
+    for file in files:
+        stat = os.stat(file)
+        identity.append([os.path.abspath(file), stat.st_size, stat.st_mtime_ns])
+    payload = json.dumps([CACHE_VERSION, format, identity])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def _write(files: Sequence[str], format: str, path: Path) -> None:
+    import pyarrow as pa
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        reader = read(list(files), format=format)
+        with (
+            pa.OSFile(str(temporary), "wb") as sink,
+            pa.ipc.new_stream(sink, reader.schema) as writer,
+        ):
+            for batch in reader:
+                writer.write_batch(batch)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
