@@ -106,14 +106,7 @@ impl Column {
         Ok(match array.data_type() {
             DataType::Null => Column::Null,
             DataType::Boolean => Column::Bool(array.as_boolean().clone()),
-            DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64 => Column::Int(
+            t if t.is_integer() => Column::Int(
                 Ints::of(array).ok_or_else(|| unsupported(name, array, &"not an integer array"))?,
             ),
             DataType::Float16 | DataType::Float32 | DataType::Float64 => Column::Float(

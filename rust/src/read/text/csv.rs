@@ -229,15 +229,8 @@ fn explicit_types(names: &[String], schema: &SchemaRef) -> Result<Vec<ColumnType
             Ok(match field.data_type() {
                 DataType::Null => ColumnType::Null,
                 DataType::Boolean => ColumnType::Bool,
-                DataType::Int8
-                | DataType::Int16
-                | DataType::Int32
-                | DataType::Int64
-                | DataType::UInt8
-                | DataType::UInt16
-                | DataType::UInt32
-                | DataType::UInt64 => ColumnType::Int,
-                DataType::Float16 | DataType::Float32 | DataType::Float64 => ColumnType::Float,
+                t if t.is_integer() => ColumnType::Int,
+                t if t.is_floating() => ColumnType::Float,
                 DataType::Date32 => ColumnType::Date,
                 DataType::Timestamp(TimeUnit::Second, None) => ColumnType::Timestamp,
                 DataType::Utf8 | DataType::LargeUtf8 => ColumnType::Str,

@@ -82,15 +82,8 @@ fn kind_of(field: &Field) -> Result<Kind, String> {
     Ok(match field.data_type() {
         DataType::Null => Kind::Null,
         DataType::Boolean => Kind::Bool,
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => Kind::Int,
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => Kind::Float,
+        t if t.is_integer() => Kind::Int,
+        t if t.is_floating() => Kind::Float,
         DataType::Utf8 | DataType::LargeUtf8 => Kind::Str,
         DataType::Timestamp(TimeUnit::Second, None) => Kind::Timestamp,
         DataType::List(item) | DataType::LargeList(item) => Kind::List(Box::new(kind_of(item)?)),
