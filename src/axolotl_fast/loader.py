@@ -18,8 +18,9 @@ HF's builders do a few things beyond reading, and the loader mirrors or refuses 
   functions, and left to axolotl.
 * ``text``: one ``text`` row per line; HF also ends a line at a lone CR (universal newlines),
   the reader does not, so such a file is left to axolotl.
-* ``saved``: a ``save_to_disk`` dataset's Arrow shards, with its ``dataset_info.json``
-  features, ``state.json`` fingerprint, split and format.
+* ``saved``: a ``save_to_disk`` dataset's Arrow shards, memory-mapped in place (they are
+  already what the loader's cache holds), with its ``dataset_info.json`` features,
+  ``state.json`` fingerprint, split and format.
 
 A file the reader rejects (a format or compression this build does not read, a type conflict)
 raises :class:`~axolotl_fast.sources.LoaderFallback`, never a half-read dataset.
@@ -121,8 +122,14 @@ def _check_table(plan: EntryPlan, fmt: str, table: pa.Table) -> None:
 
 
 def _read_saved(plan: EntryPlan) -> Dataset:
-    """Mirror ``Dataset.load_from_disk`` with the shards read by the Rust reader."""
+    """Mirror ``Dataset.load_from_disk``.
+
+    Its shards are already Arrow IPC stream files, which is what the loader's cache would
+    hold: they are memory-mapped where they are, as ``load_from_disk`` does, not copied.
+    """
+    import pyarrow as pa
     from datasets import Dataset, DatasetInfo, Split
+    from datasets.table import MemoryMappedTable, concat_tables
 
     assert plan.saved_dir is not None
     directory = Path(plan.saved_dir)
@@ -130,7 +137,10 @@ def _read_saved(plan: EntryPlan) -> Dataset:
     info_dict = json.loads(
         (directory / "dataset_info.json").read_text(encoding="utf-8")
     )
-    table = _read_table(plan, "arrow_stream")
+    try:
+        table = concat_tables([MemoryMappedTable.from_file(f) for f in plan.files])
+    except (pa.ArrowInvalid, OSError) as err:
+        raise LoaderFallback(plan.path, f"unreadable Arrow shard: {err}") from err
     split = state.get("_split")
     dataset = Dataset(
         table,

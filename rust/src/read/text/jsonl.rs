@@ -71,23 +71,27 @@ pub fn open(
         skips: settings.skips.clone(),
         array,
     };
-    if let Some(schema) = &settings.schema {
-        explicit(&mut context, schema)?;
-        if let Some(first) = first {
-            chunks.unread(first);
-        }
-        let schema = context.schema.clone();
-        let context = Arc::new(context);
-        let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
-        return Ok((schema, OrderedDecode::new(chunks, settings.width, decode)));
+    match &settings.schema {
+        Some(schema) => explicit(&mut context, schema)?,
+        None => inferred(&mut context, first.as_ref())?,
     }
     if let Some(first) = first {
-        infer(&mut context, &first)?;
         chunks.unread(first);
+    }
+    let schema = context.schema.clone();
+    let context = Arc::new(context);
+    let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
+    Ok((schema, OrderedDecode::new(chunks, settings.width, decode)))
+}
+
+/// Infers the columns and types from the first chunk (`None`: an empty file).
+fn inferred(context: &mut JsonContext, first: Option<&Chunk>) -> Result<()> {
+    if let Some(first) = first {
+        infer(context, first)?;
     }
     if context.fields.is_empty() {
         let location = Location {
-            path: Some(path.to_path_buf()),
+            path: Some(context.path.clone()),
             ..Location::default()
         };
         return Err(Error::data_format(
@@ -103,10 +107,7 @@ pub fn open(
         &context.fields,
         false,
     )));
-    let schema = context.schema.clone();
-    let context = Arc::new(context);
-    let decode = Arc::new(move |chunk: Chunk| decode_chunk(&context, &chunk));
-    Ok((schema, OrderedDecode::new(chunks, settings.width, decode)))
+    Ok(())
 }
 
 /// Takes the columns and types of an explicit `schema`: every record is checked against
