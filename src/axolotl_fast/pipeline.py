@@ -9,7 +9,10 @@ axolotl's public functions in the same order with the same arguments. The differ
 * with ``dedupe`` on, :mod:`axolotl_fast.dedupe_step` deduplicates where axolotl's
   ``dataset_exact_deduplication`` would;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key);
-* streaming is not handled (the plugin declines those configs before this runs).
+* streaming configs go to :mod:`axolotl_fast.stream_pipeline` (``_prepare_streaming_dataset``),
+  which uses this pipeline with ``streaming=True`` for streamed SFT without packing: entries
+  are read as ``IterableDataset``s (:func:`axolotl_fast.streaming.iterable_dataset`) and,
+  as in axolotl, not weighted, filtered, packed or saved.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from axolotl.utils.logging import get_logger
 
 from axolotl_fast.loader import read_entry
 from axolotl_fast.report import trace_hook
-from axolotl_fast.sources import EntryPlan
+from axolotl_fast.sources import EntryPlan, LoaderFallback
+from axolotl_fast.streaming import iterable_dataset
 
 if TYPE_CHECKING:
     from axolotl.common.datasets import TrainDatasetMeta
@@ -52,7 +56,9 @@ class SftPipeline:
     Args:
         cfg: The validated, normalized axolotl config.
         plans: The plans of the expanded entries, by split (``"train"``, ``"test"``), in
-            ``datasets_with_name_generator`` order; ``None`` to read with axolotl's loader.
+            ``datasets_with_name_generator`` order, plus ``"stream"``: the one streamed
+            source of a ``pretraining_dataset`` / packed ``streaming`` config; ``None`` to read
+            with axolotl's loader.
         settings: The ``axolotl_fast`` block (part of the cache key).
         hash_fn: ``(axolotl_hash, settings) -> directory name`` of the prepared dataset.
     """
@@ -81,7 +87,7 @@ class SftPipeline:
         processor = (
             load_processor(cfg, tokenizer=tokenizer) if cfg.processor_type else None
         )
-        train, evaluation, steps, prompters = self.prepare_standard_dataset(
+        train, evaluation, steps, prompters = self.prepare_datasets(
             tokenizer, processor
         )
         if cfg.debug:
@@ -100,6 +106,20 @@ class SftPipeline:
         return TrainDatasetMeta(
             train_dataset=train, eval_dataset=evaluation, total_num_steps=steps
         )
+
+    def prepare_datasets(self, tokenizer: Any, processor: Any) -> tuple:
+        """``prepare_datasets``: the streaming or the standard path."""
+        if self.cfg.streaming or self.cfg.pretraining_dataset:
+            from axolotl_fast.stream_pipeline import prepare_streaming_dataset
+
+            return prepare_streaming_dataset(self, tokenizer, processor)
+        return self.prepare_standard_dataset(tokenizer, processor)
+
+    def stream_plan(self) -> EntryPlan:
+        """The planned source of a ``pretraining_dataset`` / packed ``streaming`` config."""
+        if not self.plans or "stream" not in self.plans:
+            raise LoaderFallback("streaming", "the streamed source was not planned")
+        return self.plans["stream"][0]
 
     def prepare_standard_dataset(self, tokenizer: Any, processor: Any) -> tuple:
         """``_prepare_standard_dataset``: both splits under the file lock, then steps."""
@@ -145,14 +165,18 @@ class SftPipeline:
         LOG.info(f"Maximum number of steps set at {steps}")
         return train, evaluation, steps, prompters
 
-    def load_and_prepare(self, tokenizer: Any, split: str, processor: Any) -> tuple:
+    def load_and_prepare(
+        self, tokenizer: Any, split: str, processor: Any, streaming: bool = False
+    ) -> tuple:
         """``_load_and_prepare_datasets``: load, shard, then the validation split."""
         from axolotl.utils.data.shared import create_train_validation_split
 
         from axolotl_fast.dedupe_step import split_validation
 
         cfg = self.cfg
-        dataset, prompters = self.load_tokenized_prepared(tokenizer, split, processor)
+        dataset, prompters = self.load_tokenized_prepared(
+            tokenizer, split, processor, streaming
+        )
         if cfg.dataset_shard_num and cfg.dataset_shard_idx is not None:
             LOG.info(
                 f"Using index #{cfg.dataset_shard_idx} of {cfg.dataset_shard_num} shards"
@@ -176,7 +200,7 @@ class SftPipeline:
         return dataset, None, prompters
 
     def load_tokenized_prepared(
-        self, tokenizer: Any, split: str, processor: Any
+        self, tokenizer: Any, split: str, processor: Any, streaming: bool = False
     ) -> tuple:
         """``_load_tokenized_prepared_datasets``: the prepared cache, else the raw data."""
         from axolotl.utils.data.shared import (
@@ -194,9 +218,9 @@ class SftPipeline:
             dataset = load_preprocessed_dataset(cfg, dataset_hash)
         if dataset is not None:
             prepared = str(get_prepared_dataset_path(cfg, dataset_hash))
-            self._note(split, "prepared", f"{split}: prepared dataset {prepared}")
+            self.note(split, "prepared", f"{split}: prepared dataset {prepared}")
             return dataset, []
-        return self.load_raw(tokenizer, split, processor, dataset_hash)
+        return self.load_raw(tokenizer, split, processor, dataset_hash, streaming)
 
     def dataset_hash(self, tokenizer: Any, split: str) -> str:
         """The loader's key for a split: axolotl's hash of its entries, re-hashed."""
@@ -209,7 +233,12 @@ class SftPipeline:
         return self.hash_fn(axolotl_hash, self.settings)
 
     def load_raw(
-        self, tokenizer: Any, split: str, processor: Any, dataset_hash: str
+        self,
+        tokenizer: Any,
+        split: str,
+        processor: Any,
+        dataset_hash: str,
+        streaming: bool = False,
     ) -> tuple:
         """``_load_raw_datasets``: read, tokenize and merge, then prepare and save."""
         from axolotl.utils.data.shared import merge_datasets, save_preprocessed_dataset
@@ -232,13 +261,14 @@ class SftPipeline:
         datasets, prompters = [], []
         for ds_cfg, plan in zip(configs, plans, strict=True):
             dataset, prompter = self.load_single(
-                ds_cfg, plan, tokenizer, processor, split
+                ds_cfg, plan, tokenizer, processor, split, streaming
             )
             datasets.append(dataset)
             prompters.append(prompter)
-        self._note(split, "raw", f"{split}: read {_files_read(plans)}")
+        verb = "streams" if streaming else "read"
+        self.note(split, "raw", f"{split}: {verb} {_files_read(plans)}")
         dataset = merge_datasets(datasets, cfg)
-        if not cfg.skip_prepare_dataset:
+        if not cfg.skip_prepare_dataset and not streaming:
             if split == "test" and cfg.eval_sequence_len:
                 dataset = handle_long_seq_in_dataset(
                     dataset, cfg.eval_sequence_len, cfg
@@ -253,7 +283,7 @@ class SftPipeline:
                 dataset, _ = process_datasets_for_packing(cfg, dataset, None)
             if self.settings.dedupe:
                 dataset, note = dedupe_prepared(dataset, split)
-                self._note(split, "dedupe", note)
+                self.note(split, "dedupe", note)
             elif cfg.dataset_exact_deduplication:
                 dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
             save_preprocessed_dataset(cfg, dataset, dataset_hash, split)
@@ -266,6 +296,7 @@ class SftPipeline:
         tokenizer: Any,
         processor: Any,
         split: str,
+        streaming: bool = False,
     ) -> tuple:
         """``_load_and_process_single_dataset``: read, shard, weight, tokenize."""
         from axolotl.utils.data.wrappers import get_dataset_wrapper
@@ -275,7 +306,9 @@ class SftPipeline:
         if ds_cfg.type == "_synthetic":
             dataset = Dataset.from_dict({"text": [""]})
         elif plan is None:
-            dataset = _axolotl_read(ds_cfg, self.cfg, split)
+            dataset = _axolotl_read(ds_cfg, self.cfg, split, streaming)
+        elif streaming:
+            dataset = iterable_dataset(plan)
         else:
             dataset = self.read(plan)
         base_type, prompt_style = parse_dataset_type(ds_cfg.type)
@@ -284,7 +317,8 @@ class SftPipeline:
             dataset = dataset.shuffle(seed=seed).shard(
                 num_shards=ds_cfg.shards, index=shards_idx
             )
-        dataset = _apply_weight(dataset, ds_cfg, seed)
+        if not streaming:
+            dataset = _apply_weight(dataset, ds_cfg, seed)
         return get_dataset_wrapper(
             dataset_config=ds_cfg,
             tokenizer=tokenizer,
@@ -301,7 +335,8 @@ class SftPipeline:
             self._read_cache[plan] = read_entry(plan)
         return self._read_cache[plan]
 
-    def _note(self, split: str, source: str, note: str) -> None:
+    def note(self, split: str, source: str, note: str) -> None:
+        """Add a line to the run's notes and trace it."""
         self.notes.append(note)
         trace_hook("loader", split=split, source=source, note=note)
 
@@ -330,13 +365,17 @@ def _apply_weight(dataset: Dataset, ds_cfg: DictDefault, seed: int) -> Dataset:
     return dataset.shuffle(seed=seed).select(range(num_samples))
 
 
-def _axolotl_read(ds_cfg: DictDefault, cfg: DictDefault, split: str) -> Dataset:
+def _axolotl_read(
+    ds_cfg: DictDefault, cfg: DictDefault, split: str, streaming: bool
+) -> Dataset:
     """Read an entry with axolotl's ``load_dataset_with_config`` and pick its split."""
     from axolotl.utils.data.shared import load_dataset_with_config
-    from datasets import DatasetDict
+    from datasets import DatasetDict, IterableDatasetDict
 
-    dataset = load_dataset_with_config(ds_cfg, cfg.hf_use_auth_token, streaming=False)
-    if isinstance(dataset, DatasetDict):
+    dataset = load_dataset_with_config(
+        ds_cfg, cfg.hf_use_auth_token, streaming=streaming
+    )
+    if isinstance(dataset, (DatasetDict, IterableDatasetDict)):
         if ds_cfg.split and ds_cfg.split in dataset:
             return dataset[ds_cfg.split]
         if split in dataset:

@@ -78,7 +78,7 @@ class FastPlugin(BasePlugin):
         """Load the datasets with the Rust reader and/or dedupe when ``loader``/``dedupe`` is on.
 
         Returns ``None`` (axolotl loads the data) when both are off, and when the config is
-        RL or streaming, or (without ``dedupe``) has an entry the loader cannot read exactly;
+        RL, or (without ``dedupe``) has an entry the loader cannot read exactly;
         one INFO line then says why. See :mod:`axolotl_fast.prepare`.
         """
         if not self._enabled(cfg):

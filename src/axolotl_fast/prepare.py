@@ -9,9 +9,10 @@ packing preparation, deduplication, the prepared-dataset cache, sharding, the va
 and the step count stay axolotl's.
 
 Before anything is loaded, every entry of ``datasets`` and ``test_datasets`` is planned
-(:mod:`axolotl_fast.sources`). If one entry is not local or not read exactly, or the config is
-RL, streaming or pretraining, the function logs one line and returns ``None``: axolotl's loader
-then does everything. A config is never half-handled.
+(:mod:`axolotl_fast.sources`); for ``pretraining_dataset`` and packed ``streaming`` configs,
+the one source axolotl streams (:mod:`axolotl_fast.stream_pipeline`). If one entry is not
+local or not read exactly, or the config is RL, the function logs one line and returns
+``None``: axolotl's loader then does everything. A config is never half-handled.
 
 The prepared dataset is saved under :func:`prepared_dataset_hash`, not axolotl's hash, so
 caches made with and without the plugin never mix.
@@ -30,7 +31,12 @@ from axolotl.utils.logging import get_logger
 from axolotl_fast.args import AxolotlFastConfig
 from axolotl_fast.dedupe_step import log_replacement
 from axolotl_fast.pipeline import SftPipeline
-from axolotl_fast.sources import EntryPlan, LoaderFallback, plan_entry
+from axolotl_fast.sources import (
+    EntryPlan,
+    LoaderFallback,
+    plan_entry,
+    plan_streaming_source,
+)
 
 if TYPE_CHECKING:
     from axolotl.common.datasets import TrainDatasetMeta
@@ -106,7 +112,7 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
     Returns:
         The outcome; ``meta`` is ``None`` when axolotl's loader must run instead.
     """
-    reason = _config_not_handled(cfg)
+    reason = _config_not_handled(cfg, settings)
     if reason is not None:
         LOG.info("axolotl_fast: loader leaves this config to axolotl: %s", reason)
         _leave_dedupe_to_axolotl(cfg, settings, reason)
@@ -150,13 +156,14 @@ def _leave_dedupe_to_axolotl(
         )
 
 
-def _config_not_handled(cfg: DictDefault) -> str | None:
+def _config_not_handled(cfg: DictDefault, settings: AxolotlFastConfig) -> str | None:
     """Why the whole config stays with axolotl, or ``None``."""
     if cfg.rl:
         return f"rl: {cfg.rl} (preference data)"
-    if cfg.streaming or cfg.pretraining_dataset:
-        return "streaming / pretraining_dataset not handled yet"
-    if not cfg.datasets:
+    streaming = cfg.streaming or cfg.pretraining_dataset
+    if streaming and not settings.loader:
+        return "streaming with loader: false"
+    if not cfg.datasets and not cfg.pretraining_dataset:
         return "no datasets"
     others = [
         type(plugin).__name__
@@ -170,11 +177,22 @@ def _config_not_handled(cfg: DictDefault) -> str | None:
 
 
 def _plan_all(cfg: DictDefault) -> dict[str, list[EntryPlan]]:
-    """Plan every expanded entry of ``datasets`` (train) and ``test_datasets`` (test)."""
+    """Plan every expanded entry of ``datasets`` (train) and ``test_datasets`` (test).
+
+    A ``pretraining_dataset`` or packed ``streaming`` config plans its one streamed source
+    (``"stream"``) instead of ``datasets``.
+    """
     from axolotl.utils.data.shared import datasets_with_name_generator
 
+    from axolotl_fast.stream_pipeline import streaming_source
+
     plans = {}
-    for split, configs in (("train", cfg.datasets), ("test", cfg.test_datasets)):
+    source = streaming_source(cfg) if cfg.streaming or cfg.pretraining_dataset else None
+    train_configs = cfg.datasets
+    if source is not None:
+        plans["stream"] = [plan_streaming_source(source)]
+        train_configs = None
+    for split, configs in (("train", train_configs), ("test", cfg.test_datasets)):
         if configs:
             expanded = datasets_with_name_generator(configs)
             plans[split] = [plan_entry(ds_cfg, split) for ds_cfg in expanded]

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EntryPlan", "LoaderFallback", "builder_for", "plan_entry"]
+__all__ = [
+    "EntryPlan",
+    "LoaderFallback",
+    "builder_for",
+    "plan_entry",
+    "plan_streaming_source",
+]
 
 # axolotl's get_dataset_type: substring match on the path, in this order, else "json".
 _EXTENSION_BUILDERS = {
@@ -128,6 +134,53 @@ def plan_entry(ds_cfg: Any, load_split: str) -> EntryPlan:
     if (local / "dataset_dict.json").is_file():
         return _plan_saved_dict(ds_cfg, local, load_split)
     return _plan_plain_dir(ds_cfg, local, load_split)
+
+
+def plan_streaming_source(source: Any) -> EntryPlan:
+    """Resolve what ``load_dataset(path, streaming=True, split, name, data_files)`` streams.
+
+    That is the call axolotl's ``_load_streaming_dataset`` makes for ``pretraining_dataset``
+    and for ``streaming`` with ``sample_packing``. Unlike ``load_dataset_with_config`` it
+    passes ``path`` straight to HF, so ``path`` is a builder name (``json``, ``parquet``,
+    ...) with ``data_files``, or a local directory; HF does not take a file path there.
+
+    Args:
+        source: The config axolotl builds (``path``, ``name``, ``split``, ``data_files``).
+
+    Raises:
+        LoaderFallback: Not a local source read exactly (axolotl then streams it).
+    """
+    path, split = source.path, source.split or "train"
+    if source.name:
+        raise LoaderFallback(str(path), "name: selects a config of the dataset")
+    if not isinstance(path, str) or not path:
+        raise LoaderFallback(str(path), "no local path")
+    if path in _BUILDER_SUFFIXES:
+        if not source.data_files:
+            raise LoaderFallback(path, "a builder name without data_files")
+        ds_cfg = _Source(path, split, ds_type=path)
+        return _plan_data_files(ds_cfg, path, source.data_files, split, split)
+    local = Path(path)
+    if "://" in path or not local.is_dir():
+        raise LoaderFallback(path, "not a builder name or a local directory")
+    if source.data_files:
+        raise LoaderFallback(path, "data_files inside a directory source")
+    if any((local / name).is_file() for name in (*_DATASET_FILES, "dataset_dict.json")):
+        raise LoaderFallback(
+            path, "a save_to_disk directory (HF streams its raw shards)"
+        )
+    return _plan_plain_dir(_Source(path, split), local, split)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The fields of a dataset entry the planners read, for sources that are not entries."""
+
+    path: str
+    split: str | None
+    ds_type: str | None = None
+    name: str | None = None
+    data_files: Any = None
 
 
 def _plan_data_files(
