@@ -189,7 +189,7 @@ def test_both_runs_prepared_the_same_rows_under_different_keys(runs):
 
 def test_run_report_says_what_was_active(runs):
     report = json.loads((runs["fast"]["out"] / "axolotl_fast_report.json").read_text())
-    assert report["active_operations"] == ["loader"]
+    assert report["active_operations"] == ["loader", "collator"]
     assert report["hooks"][-1] == "post_train"
     operations = {op["name"]: op for op in report["operations"]}
     assert set(operations) == {"loader", "dedupe", "collator", "packing"}

@@ -16,6 +16,7 @@ from axolotl.utils.config import prepare_plugins, validate_config
 from axolotl.utils.dict import DictDefault
 
 from axolotl_fast import AxolotlFastConfig, ConfigError, FastPlugin
+from axolotl_fast.collator import FastCollator
 from axolotl_fast.report import REPORT_NAME
 
 ENTRY_POINT_NAME = "axolotl_fast.FastPlugin"
@@ -178,7 +179,8 @@ def test_with_block_hooks_fire_and_report_is_written(
         and r.levelno == logging.WARNING
         for r in caplog.records
     )
-    assert plugin.get_collator_cls_and_kwargs(cfg, is_eval=False) is None
+    collator_cls, kwargs = plugin.get_collator_cls_and_kwargs(cfg, is_eval=False)
+    assert collator_cls is FastCollator and kwargs == {"packed": None}
     plugin.post_train(cfg, model=None)
     plugin.post_train(cfg, model=None)  # axolotl fires it twice
     hooks = [json.loads(line)["hook"] for line in trace.read_text().splitlines()]
@@ -190,7 +192,7 @@ def test_with_block_hooks_fire_and_report_is_written(
     ]
     report = json.loads((tmp_path / "out" / REPORT_NAME).read_text())
     # data/alpaca.jsonl does not exist here: the loader left the data to axolotl
-    assert report["active_operations"] == []
+    assert report["active_operations"] == ["collator"]
     (loader,) = [op for op in report["operations"] if op["name"] == "loader"]
     assert "data/alpaca.jsonl: not a local file" in loader["note"]
     assert report["hooks"] == hooks

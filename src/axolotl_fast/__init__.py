@@ -26,6 +26,7 @@ from axolotl_fast.reader import Reader, read
 
 if TYPE_CHECKING:
     from axolotl_fast.args import AxolotlFastArgs, AxolotlFastConfig
+    from axolotl_fast.collator import FastCollator
     from axolotl_fast.plugin import FastPlugin
 
 __version__: str = _core.__version__
@@ -38,6 +39,7 @@ __all__ = [
     "CorruptFileError",
     "DataFormatError",
     "DedupeResult",
+    "FastCollator",
     "FastPlugin",
     "HashSet",
     "InternalError",
@@ -53,6 +55,7 @@ __all__ = [
 _LAZY = {
     "AxolotlFastArgs": "axolotl_fast.args",
     "AxolotlFastConfig": "axolotl_fast.args",
+    "FastCollator": "axolotl_fast.collator",
     "FastPlugin": "axolotl_fast.plugin",
 }
 

@@ -17,6 +17,8 @@ __all__ = [
     "_raise_core_error",
     "build_info",
     "open_reader",
+    "pad_feature",
+    "varlen_boundaries",
 ]
 
 __version__: str
@@ -49,6 +51,21 @@ class Reader:
 
     def skipped(self) -> dict[str, Any]:
         """The records left out under ``on_error="skip"``."""
+
+def pad_feature(
+    rows: Any,
+    *,
+    pad_to_multiple_of: int | None = None,
+    width: int | None = None,
+    left: bool = False,
+    fill: int = 0,
+    arange: bool = False,
+    segments: bool = False,
+) -> tuple[bytearray, int, int, list[int]]:
+    """Pad one feature of a batch into a row-major int64 matrix (see ``FastCollator``)."""
+
+def varlen_boundaries(position_ids: bytes) -> tuple[bytearray, int]:
+    """``cu_seqlens`` (int32 bytes) and the longest segment of packed position ids."""
 
 def open_reader(
     paths: list[str | PathLike[str]],

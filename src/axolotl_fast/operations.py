@@ -23,12 +23,13 @@ __all__ = [
 
 # Operations whose Rust capability has not landed yet, with where it is tracked.
 _NOT_BUILT = {
-    "collator": "the Rust collator is not built yet (issue #5); axolotl's collator runs",
     "packing": "alternative packers are not built yet (issue #5); axolotl's multipack "
     "sampler decides the bins",
 }
 
 _ACTIVE = {
+    "collator": "batches are padded and packed in Rust by FastCollator, which returns the "
+    "tensors of the axolotl collator it replaces",
     "dedupe": "tokenized rows are deduplicated in Rust where axolotl's "
     "dataset_exact_deduplication would run (same rows kept), once, before the prepared "
     "dataset is saved",

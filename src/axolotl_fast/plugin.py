@@ -102,11 +102,35 @@ class FastPlugin(BasePlugin):
     def get_collator_cls_and_kwargs(
         self, cfg: DictDefault, is_eval: bool = False
     ) -> tuple[type, dict[str, Any]] | None:
-        """The Rust collator when ``collator`` is active; ``None`` keeps axolotl's."""
+        """``FastCollator`` in place of the collator axolotl would build; ``None`` keeps axolotl's.
+
+        See :mod:`axolotl_fast.collator_choice` for which configs keep axolotl's collator.
+        """
         if not self._enabled(cfg):
             return None
         self._fired("get_collator_cls_and_kwargs", is_eval=is_eval)
-        return None
+        if not fast_config(cfg).collator:
+            return None
+        from axolotl_fast.collator import FastCollator
+        from axolotl_fast.collator_choice import choose_collator
+
+        choice = choose_collator(cfg, is_eval)
+        split = "eval" if is_eval else "train"
+        used = choice.kwargs is not None
+        LOG.info(
+            "axolotl_fast: %s collator: %s%s",
+            split,
+            "FastCollator as " if used else "axolotl's, ",
+            choice.note,
+        )
+        previous = self._outcomes.get("collator")
+        active = used or bool(previous and previous.active)
+        notes = [previous.note] if previous else []
+        note = "; ".join([*notes, f"{split}: {choice.note}"])
+        self._outcomes["collator"] = OperationStatus("collator", True, active, note)
+        if not used:
+            return None
+        return FastCollator, choice.kwargs
 
     def post_trainer_create(self, cfg: DictDefault, trainer: Any) -> None:
         """Record that the trainer was built with the plugin in place."""

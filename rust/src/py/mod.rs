@@ -8,6 +8,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod build_info;
+mod collate;
 mod dedupe;
 mod error;
 mod parallel;
@@ -20,6 +21,8 @@ use pyo3::prelude::*;
 mod _core {
     #[pymodule_export]
     use super::build_info::build_info;
+    #[pymodule_export]
+    use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]
     use super::dedupe::PySeenSet;
     #[pymodule_export]
