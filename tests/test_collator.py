@@ -63,7 +63,11 @@ def batches(draw, packed: bool):
     lengths = st.integers(0 if not packed else 1, 40)
     if not packed:
         count = draw(st.integers(1, 6))
-        return [sample(draw, draw(lengths), keys, as_numpy) for _ in range(count)]
+        items = [sample(draw, draw(lengths), keys, as_numpy) for _ in range(count)]
+        if draw(st.booleans()):  # a per-sample int column, stacked into a [rows] tensor
+            for item in items:
+                item["length"] = len(item["input_ids"])
+        return items
     bins = []
     for _ in range(draw(st.integers(1, 4))):
         items = [

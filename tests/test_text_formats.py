@@ -360,9 +360,9 @@ def test_ctrl_c_stops_a_long_read(tmp_path):
         f"""
         import time, axolotl_fast
         reader = axolotl_fast.read({str(path)!r}, batch_size=10**9)
-        print("reading", flush=True)
         start = time.monotonic()
-        try:
+        try:  # a SIGINT right after "reading" must land inside the try
+            print("reading", flush=True)
             for batch in reader:
                 print("finished", batch.num_rows, flush=True)
         except KeyboardInterrupt:

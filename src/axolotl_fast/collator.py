@@ -16,8 +16,9 @@ rounded up to ``pad_to_multiple_of``; with ``emit_fa_varlen_kwargs`` the flash-a
 kwargs are added when axolotl adds them.
 
 The fast path covers what axolotl's trainer sends: ``padding=True``, pt/np tensors, rows of
-``input_ids`` / ``attention_mask`` / ``labels`` / ``position_ids`` / ``token_type_ids``
-(plus ``length`` in bins, which axolotl drops). Anything else (another padding strategy, other
+``input_ids`` / ``attention_mask`` / ``labels`` / ``position_ids`` / ``token_type_ids``,
+per-sample ints such as ``length`` in plain batches (stacked as a ``[rows]`` tensor) and in
+bins (dropped, as axolotl drops them). Anything else (another padding strategy, other
 keys, a model that prepares decoder inputs, rows whose mask and ids differ in length, values
 that are not ints) goes to axolotl's own class, so the result is always axolotl's.
 """
@@ -158,8 +159,10 @@ class FastCollator(DataCollatorForSeq2Seq):
                 out[key] = self._pad(
                     rows[key], self.label_pad_token_id, return_tensors
                 )[0]
-            else:  # position_ids
+            elif key == "position_ids":
                 out[key] = self._pad(rows[key], None, return_tensors)[0]
+            else:  # a per-sample int (plain batches), e.g. ``length``
+                out[key] = _scalars([row[0] for row in rows[key]], return_tensors)
         features_out = BatchEncoding(out)
         if self.cp_shard is not None:
             return self.cp_shard(dict(features_out))
@@ -210,7 +213,12 @@ class FastCollator(DataCollatorForSeq2Seq):
         if not isinstance(first, dict):
             raise _Fallback("not a batch of dicts")
         keys = [key for key in first if key not in skip]
-        if "input_ids" not in keys or not _ROW_KEYS.issuperset(keys):
+        scalar_keys = {k for k in keys if k not in _ROW_KEYS and _is_int(first[k])}
+        if (
+            "input_ids" not in keys
+            or not _ROW_KEYS.issuperset(set(keys) - scalar_keys)
+            or (scalar_keys and self.packed is not None)
+        ):
             raise _Fallback(f"keys {keys}")
         wanted = set(keys) | skip
         rows: dict[str, list] = {key: [] for key in keys}
@@ -253,6 +261,25 @@ class FastCollator(DataCollatorForSeq2Seq):
         if padded == 0 or count == 0:
             raise _Fallback("empty rows")  # axolotl's output is float32 then
         return _tensor(data, count, padded, return_tensors), lengths, padded
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _scalars(values: list, return_tensors: str) -> Any:
+    """A ``[rows]`` int64 tensor of per-sample ints, as ``BatchEncoding`` converts them."""
+    if not all(_is_int(value) for value in values):
+        raise _Fallback("per-sample values that are not all ints")
+    try:
+        array = np.array(values, dtype=np.int64)
+    except OverflowError as err:
+        raise _Fallback("per-sample ints beyond int64") from err
+    if return_tensors == "np":
+        return array
+    import torch
+
+    return torch.from_numpy(array)
 
 
 def _tensor(data: bytearray, rows: int, width: int, return_tensors: str) -> Any:
