@@ -209,7 +209,7 @@ fn reference_pack_parallel(lens: &[u64], capacity: u64, bin_size: usize, group: 
 #[test]
 fn decreasing_strategies_reach_the_lower_bound_on_benchmark_distributions() {
     for (median, max_length) in [(300.0, 4096), (300.0, 2048), (60.0, 8192)] {
-        let lengths = lognormal(200_000, median, 16, max_length, 7);
+        let lengths = lognormal(1_000_000, median, 16, max_length, 7);
         for strategy in [Strategy::BestFitDecreasing, Strategy::FirstFitDecreasing] {
             let bins = pack(&lengths, None, &options(max_length, strategy)).unwrap();
             let ratio = bins.lower_bound() as f64 / bins.len() as f64;

@@ -10,6 +10,7 @@
 mod build_info;
 mod dedupe;
 mod error;
+mod pack;
 mod parallel;
 mod read;
 
@@ -24,6 +25,8 @@ mod _core {
     use super::dedupe::PySeenSet;
     #[pymodule_export]
     use super::error::_raise_core_error;
+    #[pymodule_export]
+    use super::pack::pack_lengths;
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
     #[pymodule_export]
