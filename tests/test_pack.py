@@ -3,6 +3,9 @@ parity of ``first_fit`` / ``sequential`` with axolotl 0.21's own packing functio
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -333,3 +336,27 @@ def test_sequential_matches_axolotls_allocate_sequentially(lengths):
     bins = pack(lengths, 512, strategy="sequential")
     assert [b.tolist() for b in bins] == [list(b) for b in expected]
     assert bins.packed_tokens == used
+
+
+def test_numpy_lengths_cross_without_a_copy():
+    from axolotl_fast.packing import _int_chunks
+
+    lengths = np.arange(100, dtype=np.int32)
+    (chunk,) = _int_chunks(lengths, "lengths")
+    assert chunk.buffers()[1].address == lengths.ctypes.data
+
+
+def test_the_gil_is_released_while_packing():
+    """Another thread keeps running while Rust packs (gaps far below one call's time)."""
+    lengths = lognormal(4_000_000, 300, 4096)
+    start = time.perf_counter()
+    pack(lengths, 4096)
+    call_s = time.perf_counter() - start
+    worker = threading.Thread(target=pack, args=(lengths, 4096))
+    worker.start()
+    last, max_gap = time.perf_counter(), 0.0
+    while worker.is_alive():
+        now = time.perf_counter()
+        max_gap, last = max(max_gap, now - last), now
+    worker.join()
+    assert max_gap < call_s / 2, (max_gap, call_s)

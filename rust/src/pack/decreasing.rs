@@ -22,18 +22,19 @@ fn dense_limit(max_length: u64, pieces: usize) -> Option<usize> {
     (limit <= DENSE_MIN.max(pieces.saturating_mul(2))).then_some(limit)
 }
 
-/// Piece numbers from longest to shortest, ties in feed order.
-pub fn decreasing_order(lens: &[u64], max_length: u64) -> Vec<u32> {
+/// `(length, piece)` from longest to shortest, ties in feed order. Carrying the length saves
+/// the packing loops a random read of it per piece.
+pub fn decreasing_order(lens: &[u64], max_length: u64) -> Vec<(u64, u32)> {
     if let Some(limit) = dense_limit(max_length, lens.len()) {
         return counting_sort(lens, limit);
     }
-    let mut order: Vec<u32> = (0..lens.len()).map(bin_id).collect();
-    order.sort_by_key(|&piece| Reverse(lens[piece as usize]));
+    let mut order: Vec<(u64, u32)> = (0..lens.len()).map(|p| (lens[p], bin_id(p))).collect();
+    order.sort_by_key(|&(len, _)| Reverse(len));
     order
 }
 
 /// Stable counting sort, descending, of lengths at most `limit`.
-fn counting_sort(lens: &[u64], limit: usize) -> Vec<u32> {
+fn counting_sort(lens: &[u64], limit: usize) -> Vec<(u64, u32)> {
     let key = |len: u64| usize::try_from(len).map_or(0, |len| limit - len.min(limit));
     let mut starts = vec![0usize; limit + 2];
     for &len in lens {
@@ -42,10 +43,10 @@ fn counting_sort(lens: &[u64], limit: usize) -> Vec<u32> {
     for k in 1..starts.len() {
         starts[k] += starts[k - 1];
     }
-    let mut order = vec![0u32; lens.len()];
+    let mut order = vec![(0u64, 0u32); lens.len()];
     for (piece, &len) in lens.iter().enumerate() {
         let slot = &mut starts[key(len)];
-        order[*slot] = bin_id(piece);
+        order[*slot] = (len, bin_id(piece));
         *slot += 1;
     }
     order
@@ -72,14 +73,13 @@ pub fn best_fit(lens: &[u64], max_length: u64, limit: usize) -> (Vec<u32>, usize
 fn best_fit_with(
     shelves: &mut impl Shelves,
     lens: &[u64],
-    order: &[u32],
+    order: &[(u64, u32)],
     max_length: u64,
     limit: usize,
 ) -> (Vec<u32>, usize) {
     let mut assignment = vec![0u32; lens.len()];
     let mut counts: Vec<usize> = Vec::new();
-    for &piece in order {
-        let len = lens[piece as usize];
+    for &(len, piece) in order {
         let (bin, room) = if let Some((capacity, bin)) = shelves.take_at_least(len) {
             (bin, capacity - len)
         } else {
@@ -101,8 +101,8 @@ pub fn first_fit(lens: &[u64], max_length: u64, limit: usize) -> (Vec<u32>, usiz
     let order = decreasing_order(lens, max_length);
     let mut tree = FitTree::new(max_length, limit);
     let mut assignment = vec![0u32; lens.len()];
-    for &piece in &order {
-        assignment[piece as usize] = bin_id(tree.place(lens[piece as usize]));
+    for &(len, piece) in &order {
+        assignment[piece as usize] = bin_id(tree.place(len));
     }
     (assignment, tree.num_bins())
 }

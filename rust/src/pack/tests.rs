@@ -157,8 +157,7 @@ proptest! {
         let (assignment, bins) = decreasing::best_fit(&lens, max_length, usize::MAX);
         let order = decreasing::decreasing_order(&lens, max_length);
         let mut room: Vec<u64> = Vec::new();
-        for &piece in &order {
-            let len = lens[piece as usize];
+        for &(len, piece) in &order {
             let best = room.iter().enumerate().filter(|(_, r)| **r >= len).min_by_key(|(_, r)| **r);
             let chosen = assignment[piece as usize] as usize;
             if let Some((_, &r)) = best {

@@ -31,7 +31,7 @@ use crate::pack::{self, Bins, Oversize, PackOptions, Strategy};
 #[pyfunction]
 #[pyo3(signature = (
     lengths, max_length, strategy="bfd", max_per_bin=None, seed=0, oversize="raise",
-    order=None, group_size=100000,
+    order=None, group_size=100_000,
 ))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // Python's keywords
 pub fn pack_lengths<'py>(
