@@ -148,6 +148,7 @@ def test_input_forms_agree_and_results_are_read_only():
         pa.array(lengths),
         pa.chunked_array([lengths[:100], lengths[100:2000], lengths[2000:]]),
         lengths[::-1][::-1],
+        pa.concat_arrays([pa.array([7], pa.int64()), pa.array(lengths)]).slice(1),
     ]
     for form in forms:
         assert pack(form, 4096).bin_of.tolist() == expected

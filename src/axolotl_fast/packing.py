@@ -17,7 +17,9 @@ Strategies:
   global generator, which no seed here can reproduce. Pass that order as ``order`` (for
   example ``list(sampler.sampler)``) together with ``max_per_bin=cfg.sample_packing_bin_size``
   (axolotl's default 200) and ``group_size=cfg.sample_packing_group_size`` (100 000) to get
-  exactly axolotl's bins. Without ``order``, ``seed`` shuffles the feed order with
+  exactly axolotl's bins (axolotl uses ``max_length`` as the limit when the bin size is unset;
+  it drops over-long samples before packing, so parity is for lengths up to ``max_length``).
+  Without ``order``, ``seed`` shuffles the feed order with
   ``numpy.random.default_rng(seed).permutation``; with neither, samples are fed in index order.
 - ``"sequential"``: next fit in feed order (axolotl's ``allocate_sequentially``): samples keep
   their order across and inside bins.

@@ -13,7 +13,7 @@ use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, proptest};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Bins, Oversize, PackOptions, Strategy, capacity, decreasing, first_fit, pack};
+use super::{Bins, Oversize, PackOptions, Strategy, capacity, decreasing, first_fit, input, pack};
 use crate::error::Error;
 
 const STRATEGIES: [Strategy; 4] = [
@@ -360,4 +360,37 @@ fn level_bitset_finds_the_next_set_bit() {
     set.remove(262_143);
     assert_eq!(set.next_at_or_after(4097), Some(299_999));
     assert_eq!(set.next_at_or_after(300_000), None);
+}
+
+#[test]
+fn lengths_are_read_from_any_integer_arrow_type() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Float64Array, Int8Array, Int64Array, UInt16Array, UInt64Array};
+
+    let chunks: Vec<ArrayRef> = vec![
+        Arc::new(Int8Array::from(vec![1, 2])),
+        Arc::new(UInt16Array::from(vec![3])),
+        Arc::new(Int64Array::from(vec![9, 4, 5]).slice(1, 2)),
+        Arc::new(UInt64Array::from(vec![u64::MAX])),
+    ];
+    assert_eq!(
+        input::non_negative(&chunks, "lengths").unwrap(),
+        [1, 2, 3, 4, 5, u64::MAX]
+    );
+    let bad: [(ArrayRef, &str); 3] = [
+        (
+            Arc::new(Int64Array::from(vec![1, -2])),
+            "value 3 is negative (-2)",
+        ),
+        (
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+            "value 3 is null",
+        ),
+        (Arc::new(Float64Array::from(vec![1.0])), "expected integers"),
+    ];
+    for (chunk, message) in bad {
+        let err = input::non_negative(&[chunks[0].clone(), chunk], "lengths").unwrap_err();
+        assert!(err.to_string().contains(message), "{err}");
+    }
 }
