@@ -78,12 +78,14 @@ def check(bins: Bins, lengths: list[int], max_length: int, **kw) -> None:
     max_per_bin=st.none() | st.integers(1, 6),
     oversize=st.sampled_from(["drop", "truncate", "split"]),
     seed=st.none() | st.integers(0, 2**64 - 1),
+    data=st.data(),
 )
 def test_every_sample_is_packed_once_within_limits(
-    lengths, max_length, strategy, max_per_bin, oversize, seed
+    lengths, max_length, strategy, max_per_bin, oversize, seed, data
 ):
     kw = {"strategy": strategy, "max_per_bin": max_per_bin, "oversize": oversize}
-    bins = pack(lengths, max_length, seed=seed, **kw)
+    order = data.draw(st.none() | st.permutations(range(len(lengths))))
+    bins = pack(lengths, max_length, seed=seed, order=order, **kw)
     check(bins, lengths, max_length, **kw)
     assert len(bins.bin_of) == len(lengths)
 
