@@ -1,7 +1,7 @@
 //! Best-fit and first-fit decreasing.
 //!
 //! Pieces are visited longest first. Lengths are at most `max_length`, so when that is small
-//! enough to index ([`dense_limit`]) a counting sort orders them in `O(n + L)`; otherwise a
+//! enough to index (`dense_limit`) a counting sort orders them in `O(n + L)`; otherwise a
 //! stable comparison sort does. Ties keep feed order either way, so the result depends on the
 //! input only. Best fit puts each piece in the open bin with the least room that still fits it
 //! ([`super::capacity`]); first fit in the first bin opened that fits it
