@@ -8,6 +8,7 @@ pub mod build_info;
 pub mod collate;
 pub mod dedupe;
 pub mod error;
+pub mod pack;
 pub mod parallel;
 pub mod quiet_panic;
 pub mod read;

@@ -22,6 +22,7 @@ from axolotl_fast.errors import (
     InvalidArgumentError,
     SequenceTooLongError,
 )
+from axolotl_fast.packing import Bins, pack
 from axolotl_fast.reader import Reader, read
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "AxolotlFastArgs",
     "AxolotlFastConfig",
     "AxolotlFastError",
+    "Bins",
     "ConfigError",
     "CorruptFileError",
     "DataFormatError",
@@ -49,6 +51,7 @@ __all__ = [
     "__version__",
     "build_info",
     "dedupe",
+    "pack",
     "read",
 ]
 

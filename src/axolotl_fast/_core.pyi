@@ -17,6 +17,7 @@ __all__ = [
     "_raise_core_error",
     "build_info",
     "open_reader",
+    "pack_lengths",
     "pad_feature",
     "varlen_boundaries",
 ]
@@ -80,6 +81,18 @@ def open_reader(
     schema: pa.Schema | None = None,
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
+
+def pack_lengths(
+    lengths: list[pa.Array],
+    max_length: int,
+    strategy: str = "bfd",
+    max_per_bin: int | None = None,
+    seed: int = 0,
+    oversize: str = "raise",
+    order: list[pa.Array] | None = None,
+    group_size: int = 100000,
+) -> dict[str, Any]:
+    """Pack samples by token length (see ``axolotl_fast.pack``)."""
 
 @final
 class SeenSet:

@@ -11,6 +11,7 @@ mod build_info;
 mod collate;
 mod dedupe;
 mod error;
+mod pack;
 mod parallel;
 mod read;
 
@@ -27,6 +28,8 @@ mod _core {
     use super::dedupe::PySeenSet;
     #[pymodule_export]
     use super::error::_raise_core_error;
+    #[pymodule_export]
+    use super::pack::pack_lengths;
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
     #[pymodule_export]
