@@ -139,16 +139,22 @@ def test_plugin_is_inert_without_block_or_plugins_entry():
     assert plugin_enabled({"axolotl_fast": {}})
 
 
-def test_only_built_operations_claim_to_be_active():
+def test_requested_operations_start_active():
     statuses = operation_statuses(
         fast_config({"axolotl_fast": {"dedupe": True, "packing": "bfd"}})
     )
     assert [s.name for s in statuses] == ["loader", "dedupe", "collator", "packing"]
     assert all(s.requested for s in statuses)
-    assert [s.name for s in statuses if s.active] == ["loader", "dedupe"]
+    assert [s.name for s in statuses if s.active] == [
+        "loader",
+        "dedupe",
+        "collator",
+        "packing",
+    ]
     assert "Rust reader" in statuses[0].note
     assert "dataset_exact_deduplication" in statuses[1].note
-    assert all("not built yet" in s.note for s in statuses[2:])
+    assert "FastCollator" in statuses[2].note
+    assert "axolotl_fast.pack" in statuses[3].note
     off = operation_statuses(fast_config({"axolotl_fast": {"loader": False}}))
     assert off[0].note == "off in the config" and not off[0].requested
     assert "axolotl's multipack sampler decides" in off[3].note

@@ -1,8 +1,8 @@
 """Which axolotl_fast operations a config turns on, and which of them are active.
 
-An operation can be requested by the config and still not be active, because its capability is
-not built yet: then the plugin says so and leaves axolotl's own step in place. Nothing claims
-to accelerate what it does not.
+Every operation the config turns on starts active. The plugin's hooks then record what really
+happened in a run (a loader fallback, a config that keeps axolotl's collator or trainer) in the
+run report, so nothing claims to accelerate what it did not.
 """
 
 from __future__ import annotations
@@ -22,17 +22,14 @@ __all__ = [
 ]
 
 # Operations whose Rust capability has not landed yet, with where it is tracked.
-_NOT_BUILT = {
-    "packing": "alternative packers are not built yet (issue #5); axolotl's multipack "
-    "sampler decides the bins",
-}
-
 _ACTIVE = {
     "collator": "batches are padded and packed in Rust by FastCollator, which returns the "
     "tensors of the axolotl collator it replaces",
     "dedupe": "tokenized rows are deduplicated in Rust where axolotl's "
     "dataset_exact_deduplication would run (same rows kept), once, before the prepared "
     "dataset is saved",
+    "packing": "the training bins of sample packing come from axolotl_fast.pack "
+    "(FastPackingTrainer); the step count is exact",
     "loader": "local dataset files are read by the Rust reader; axolotl's pipeline does "
     "the rest (non-local or unsupported entries fall back to axolotl's loader)",
 }
@@ -86,10 +83,6 @@ def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
     }
     statuses = []
     for name, wanted in requested.items():
-        if wanted:
-            note = _NOT_BUILT.get(name) or _ACTIVE.get(name, "active")
-        else:
-            note = _OFF.get(name, _OFF_DEFAULT)
-        active = wanted and name not in _NOT_BUILT
-        statuses.append(OperationStatus(name, wanted, active, note))
+        note = _ACTIVE[name] if wanted else _OFF.get(name, _OFF_DEFAULT)
+        statuses.append(OperationStatus(name, wanted, wanted, note))
     return statuses

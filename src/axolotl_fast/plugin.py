@@ -132,10 +132,36 @@ class FastPlugin(BasePlugin):
             return None
         return FastCollator, choice.kwargs
 
+    def get_trainer_cls(self, cfg: DictDefault) -> type | None:
+        """With ``packing: bfd|ffd|sequential``, axolotl's trainer with our packer.
+
+        Declines (``None``, one log line) when ``sample_packing`` is off or another trainer
+        class is asked for; see :mod:`axolotl_fast.packing_choice`.
+        """
+        if not self._enabled(cfg):
+            return None
+        strategy = fast_config(cfg).packing
+        if strategy == "axolotl":
+            return None
+        self._fired("get_trainer_cls")
+        from axolotl_fast.packing_choice import packing_trainer
+
+        trainer_cls, note = packing_trainer(cfg, strategy)
+        self._outcomes["packing"] = OperationStatus(
+            "packing", True, trainer_cls is not None, note
+        )
+        return trainer_cls
+
     def post_trainer_create(self, cfg: DictDefault, trainer: Any) -> None:
-        """Record that the trainer was built with the plugin in place."""
-        if self._enabled(cfg):
-            self._fired("post_trainer_create")
+        """With our packer, set the exact step count (axolotl's is an estimate)."""
+        if not self._enabled(cfg):
+            return
+        self._fired("post_trainer_create")
+        from axolotl_fast.packing_choice import set_exact_steps
+
+        note = set_exact_steps(cfg, trainer)
+        if note is not None:
+            self._outcomes["packing"] = OperationStatus("packing", True, True, note)
 
     def post_train(self, cfg: DictDefault, model: Any) -> None:
         """Write ``axolotl_fast_report.json`` into ``output_dir``.
