@@ -112,22 +112,31 @@ def both(tokenizer, features, packed, **kwargs):
     side=st.sampled_from(["right", "left"]),
     multiple=st.sampled_from([None, 1, 8, 64]),
     return_tensors=st.sampled_from(["pt", "np"]),
+    fixed=st.sampled_from([None, None, 48]),
 )
 def test_same_tensors_as_axolotl(
-    tokenizer, data, packed, side, multiple, return_tensors
+    tokenizer, data, packed, side, multiple, return_tensors, fixed
 ):
     features = data.draw(batches(packed is not None))
     tokenizer.padding_side = side
     try:
         if not any(len(f["input_ids"]) for f in _samples(features)):
             return  # all-empty rows: axolotl's output is float32; delegated (tested below)
+        padding = (
+            {"padding": True}
+            if fixed is None
+            else {
+                "padding": "max_length",
+                "max_length": fixed if packed is None else 4 * fixed,
+            }
+        )
         fast, theirs = both(
             tokenizer,
             features,
             packed,
-            padding=True,
             pad_to_multiple_of=multiple,
             return_tensors=return_tensors,
+            **padding,
         )
     finally:
         tokenizer.padding_side = "right"
@@ -181,10 +190,8 @@ def test_varlen_kwargs_skipped_where_axolotl_skips_them(tokenizer):
 @pytest.mark.parametrize(
     ("features", "kwargs"),
     [
-        (
-            [{"input_ids": [1, 2]}, {"input_ids": [3]}],
-            {"padding": "max_length", "max_length": 8},
-        ),
+        ([{"input_ids": [1, 2, 3]}], {"padding": "max_length", "max_length": 2}),
+        ([{"input_ids": [1, 2]}], {"padding": "do_not_pad"}),
         ([{"input_ids": [1, 2], "special_tokens_mask": [0, 0]}], {}),
         ([{"input_ids": [1, 2], "attention_mask": [1]}], {}),
         ([{"input_ids": []}, {"input_ids": []}], {}),

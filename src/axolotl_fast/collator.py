@@ -15,7 +15,9 @@ token and ``attention_mask`` with 0, on the tokenizer's ``padding_side``, to the
 rounded up to ``pad_to_multiple_of``; with ``emit_fa_varlen_kwargs`` the flash-attention varlen
 kwargs are added when axolotl adds them.
 
-The fast path covers what axolotl's trainer sends: ``padding=True``, pt/np tensors, rows of
+The fast path covers what axolotl's trainer sends: ``padding=True`` (or ``"max_length"``
+with ``max_length``: the model inputs padded to it, ``labels`` / ``position_ids`` to their
+longest row, as axolotl does), pt/np tensors, rows of
 ``input_ids`` / ``attention_mask`` / ``labels`` / ``position_ids`` / ``token_type_ids``,
 per-sample ints such as ``length`` in plain batches (stacked as a ``[rows]`` tensor) and in
 bins (dropped, as axolotl drops them). Anything else (another padding strategy, other
@@ -140,7 +142,12 @@ class FastCollator(DataCollatorForSeq2Seq):
         self._check_settings(return_tensors)
         rows, keys = self._rows(features)
         pad_id = self.tokenizer.pad_token_id
-        ids, ids_lengths, width = self._pad(rows["input_ids"], pad_id, return_tensors)
+        fixed = self._fixed_width()
+        ids, ids_lengths, width = self._pad(
+            rows["input_ids"], pad_id, return_tensors, width=fixed
+        )
+        if fixed is not None and max(ids_lengths) > fixed:
+            raise _Fallback("rows longer than max_length")  # tokenizer.pad: ragged
         out: dict[str, Any] = {}
         for key in keys:
             if key == "input_ids":
@@ -174,7 +181,8 @@ class FastCollator(DataCollatorForSeq2Seq):
         tokenizer = self.tokenizer
         checks = {
             f"return_tensors={return_tensors!r}": return_tensors in ("pt", "np"),
-            f"padding={self.padding!r}": self.padding in _LONGEST,
+            f"padding={self.padding!r}": self.padding in _LONGEST
+            or (self.padding == "max_length" and self.max_length is not None),
             f"pad_to_multiple_of={self.pad_to_multiple_of!r}": (
                 self.pad_to_multiple_of is None or self.pad_to_multiple_of > 0
             ),
@@ -235,6 +243,10 @@ class FastCollator(DataCollatorForSeq2Seq):
         ):
             raise _Fallback("the tokenizer does not pad attention_mask")
         return rows, keys
+
+    def _fixed_width(self) -> int | None:
+        """``padding="max_length"``: ``tokenizer.pad`` pads the model inputs to it."""
+        return self.max_length if self.padding == "max_length" else None
 
     def _pad(
         self,
