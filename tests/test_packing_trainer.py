@@ -115,3 +115,25 @@ def test_takes_over_a_plain_packed_config(plugin_manager):
     trainer_cls, note = packing_trainer(cfg(), "ffd")
     assert issubclass(trainer_cls, FastPackingTrainer)
     assert trainer_cls.packing_strategy == "ffd" and "ffd" in note
+
+
+def test_declines_beside_another_plugin_that_picks_trainers(plugin_manager):
+    from axolotl.integrations.base import BasePlugin
+
+    from axolotl_fast.prepare import _config_not_handled
+
+    class TrainerPicker(BasePlugin):
+        def get_trainer_cls(self, cfg):
+            return None
+
+        def load_datasets(self, cfg, preprocess=False):
+            return None
+
+    plugin_manager.plugins["tests.TrainerPicker"] = TrainerPicker()
+    trainer_cls, note = packing_trainer(cfg(), "bfd")
+    assert trainer_cls is None
+    assert "plugin TrainerPicker can choose the trainer" in note
+    from axolotl_fast.args import AxolotlFastConfig
+
+    reason = _config_not_handled(cfg(datasets=[{"path": "x"}]), AxolotlFastConfig())
+    assert reason == "plugin TrainerPicker also implements load_datasets"

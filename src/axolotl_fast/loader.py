@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from datasets import Dataset, Features
 
-__all__ = ["read_entry", "reader_format"]
+__all__ = ["read_entry", "reader_format", "single_format"]
 
 # HF's Json builder reads, and checks for mixed struct types, in chunks of this size.
 _JSON_CHUNK = 10 << 20
@@ -88,14 +88,23 @@ def reader_format(entry: str, file: str, builder: str) -> str:
     raise LoaderFallback(entry, f"the {builder!r} builder is left to axolotl")
 
 
-def _read_files(plan: EntryPlan) -> Dataset:
-    from datasets import Dataset, NamedSplit
+def single_format(plan: EntryPlan) -> str:
+    """The one reader format of a ``"files"`` plan.
 
+    Raises:
+        LoaderFallback: The files need different formats, or one is not read.
+    """
     assert plan.builder is not None
     formats = {reader_format(plan.path, f, plan.builder) for f in plan.files}
     if len(formats) != 1:
         raise LoaderFallback(plan.path, f"files of mixed formats {sorted(formats)}")
-    fmt = formats.pop()
+    return formats.pop()
+
+
+def _read_files(plan: EntryPlan) -> Dataset:
+    from datasets import Dataset, NamedSplit
+
+    fmt = single_format(plan)
     if plan.builder == "json":
         _check_mixed_structs(plan.path, plan.files[0])
     table = _read_table(plan, fmt)

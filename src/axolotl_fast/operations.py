@@ -18,6 +18,7 @@ __all__ = [
     "OperationStatus",
     "fast_config",
     "operation_statuses",
+    "other_plugins_with",
     "plugin_enabled",
 ]
 
@@ -86,3 +87,19 @@ def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
         note = _ACTIVE[name] if wanted else _OFF.get(name, _OFF_DEFAULT)
         statuses.append(OperationStatus(name, wanted, wanted, note))
     return statuses
+
+
+def other_plugins_with(hook: str) -> list[str]:
+    """The registered plugins, other than ours, whose class overrides ``hook``.
+
+    For first-non-None-wins hooks (``load_datasets``, ``get_trainer_cls``), where answering
+    would silence another plugin.
+    """
+    from axolotl.integrations.base import BasePlugin, PluginManager
+
+    return [
+        type(plugin).__name__
+        for plugin in PluginManager.get_instance().plugins.values()
+        if getattr(type(plugin), hook) is not getattr(BasePlugin, hook)
+        and type(plugin).__module__.split(".")[0] != "axolotl_fast"
+    ]

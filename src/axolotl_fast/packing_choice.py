@@ -46,8 +46,9 @@ def packing_trainer(cfg: DictDefault, strategy: str) -> tuple[type | None, str]:
 
 
 def _other_trainer(cfg: DictDefault) -> str | None:
-    from axolotl.integrations.base import BasePlugin, PluginManager
     from axolotl.model_support import get_model_support_for_cfg, resolve_model_support
+
+    from axolotl_fast.operations import other_plugins_with
 
     if not cfg.sample_packing:
         return "sample_packing is off"
@@ -60,12 +61,7 @@ def _other_trainer(cfg: DictDefault) -> str | None:
     profile = resolve_model_support(get_model_support_for_cfg(cfg))
     if profile is not None and profile.strategies.trainer_cls is not None:
         return "the model's support profile brings its own trainer"
-    others = [
-        type(plugin).__name__
-        for plugin in PluginManager.get_instance().plugins.values()
-        if type(plugin).get_trainer_cls is not BasePlugin.get_trainer_cls
-        and type(plugin).__module__.split(".")[0] != "axolotl_fast"
-    ]
+    others = other_plugins_with("get_trainer_cls")
     if others:
         return f"plugin {', '.join(others)} can choose the trainer"
     return None

@@ -25,11 +25,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from axolotl.integrations.base import BasePlugin, PluginManager
 from axolotl.utils.logging import get_logger
 
 from axolotl_fast.args import AxolotlFastConfig
 from axolotl_fast.dedupe_step import log_replacement
+from axolotl_fast.operations import other_plugins_with
 from axolotl_fast.pipeline import SftPipeline
 from axolotl_fast.sources import (
     EntryPlan,
@@ -165,12 +165,7 @@ def _config_not_handled(cfg: DictDefault, settings: AxolotlFastConfig) -> str | 
         return "streaming with loader: false"
     if not cfg.datasets and not cfg.pretraining_dataset:
         return "no datasets"
-    others = [
-        type(plugin).__name__
-        for plugin in PluginManager.get_instance().plugins.values()
-        if type(plugin).load_datasets is not BasePlugin.load_datasets
-        and type(plugin).__module__.split(".")[0] != "axolotl_fast"
-    ]
+    others = other_plugins_with("load_datasets")
     if others:
         return f"plugin {', '.join(others)} also implements load_datasets"
     return None

@@ -30,7 +30,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from axolotl_fast.loader import reader_format
+from axolotl_fast.loader import single_format
 from axolotl_fast.sources import EntryPlan, LoaderFallback
 
 if TYPE_CHECKING:
@@ -72,11 +72,7 @@ def iterable_dataset(plan: EntryPlan) -> IterableDataset:
 
 
 def _stream_format(plan: EntryPlan) -> str:
-    assert plan.builder is not None
-    formats = {reader_format(plan.path, f, plan.builder) for f in plan.files}
-    if len(formats) != 1:
-        raise LoaderFallback(plan.path, f"files of mixed formats {sorted(formats)}")
-    fmt = formats.pop()
+    fmt = single_format(plan)
     if fmt == "json":
         raise LoaderFallback(plan.path, "a JSON array (read whole, not streamed)")
     return fmt
