@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sys
 import threading
@@ -368,3 +369,17 @@ def test_parquet_shards_split_by_row_group(tmp_path, layout):
         groups = sorted({i // 20 for i in part})
         assert groups == list(range(k, start // 20, 3)), "row groups k, k+3, ..."
         assert len(part) == 20 * len(groups), "whole row groups"
+
+
+def test_files_naming_list_items_differently_read_as_one(tmp_path):
+    """Parquet names list items `element`, JSON `item`: the same values, one read."""
+    rows = [{"ids": [1, 2], "m": [{"role": "u"}]}, {"ids": [], "m": []}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet")
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    reader = axolotl_fast.read([tmp_path / "a.parquet", tmp_path / "b.jsonl"])
+    table = reader.to_table()
+    assert table.schema == reader.schema
+    assert table.to_pylist() == rows + rows
+    (tmp_path / "c.jsonl").write_text('{"ids": [3], "m": [{"name": "x"}]}\n')
+    with pytest.raises(axolotl_fast.DataFormatError, match="schema differs"):
+        axolotl_fast.read([tmp_path / "a.parquet", tmp_path / "c.jsonl"]).to_table()

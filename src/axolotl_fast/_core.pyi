@@ -9,6 +9,7 @@ from typing import Any, NoReturn, final
 import pyarrow as pa
 
 __all__ = [
+    "JsonlWriter",
     "Reader",
     "SeenSet",
     "__version__",
@@ -16,6 +17,8 @@ __all__ = [
     "_mark_pool_used",
     "_raise_core_error",
     "build_info",
+    "detect_format",
+    "list_files",
     "open_reader",
     "pack_lengths",
     "pad_feature",
@@ -52,6 +55,14 @@ class Reader:
 
     def skipped(self) -> dict[str, Any]:
         """The records left out under ``on_error="skip"``."""
+
+def detect_format(
+    path: str | PathLike[str], format: str | None = None, compression: str | None = None
+) -> tuple[str, str]:
+    """The format and compression the reader would use for ``path``."""
+
+def list_files(paths: list[str | PathLike[str]]) -> list[str]:
+    """The files a source list stands for, in reading order (directories expanded)."""
 
 def pad_feature(
     rows: Any,
@@ -138,3 +149,15 @@ class SeenSet:
 
     def copy(self) -> SeenSet:
         """An independent copy of the set."""
+
+@final
+class JsonlWriter:
+    """Writes record batches as JSON Lines (plain, gzip or zstd), atomically on ``close()``."""
+
+    def __new__(
+        cls, path: str | PathLike[str], compression: str = "none"
+    ) -> JsonlWriter: ...
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Appends the rows of ``batch``."""
+    def close(self) -> None:
+        """Ends the file and gives it its name."""

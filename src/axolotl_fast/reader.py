@@ -30,7 +30,7 @@ from axolotl_fast.errors import InvalidArgumentError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["COMPRESSIONS", "FORMATS", "Reader", "Skipped", "read"]
+__all__ = ["COMPRESSIONS", "FORMATS", "Reader", "Skipped", "read", "source_files"]
 
 FORMATS = (
     "parquet",
@@ -127,6 +127,16 @@ def _as_paths(source: PathLike | Sequence[PathLike]) -> list[str]:
     if not paths:
         raise InvalidArgumentError("source: the list of paths is empty", name="source")
     return paths
+
+
+def source_files(source: PathLike | Sequence[PathLike]) -> list[str]:
+    """The files ``read(source)`` reads, in its order (globs and directories expanded).
+
+    Raises:
+        FileNotFoundError: A path does not exist, a pattern matches nothing, or a
+            directory holds no data file.
+    """
+    return [os.fspath(path) for path in _core.list_files(_as_paths(source))]
 
 
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:

@@ -14,6 +14,7 @@ mod error;
 mod pack;
 mod parallel;
 mod read;
+mod write;
 
 use pyo3::prelude::*;
 
@@ -33,7 +34,9 @@ mod _core {
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
     #[pymodule_export]
-    use super::read::{PyReader, open_reader};
+    use super::read::{PyReader, detect_format, list_files, open_reader};
+    #[pymodule_export]
+    use super::write::PyJsonlWriter;
 
     /// The version of the Rust core, equal to the package version.
     #[pymodule_export]

@@ -228,3 +228,43 @@ pub fn open_reader(
         prefetch_depth: prefetch.max(1),
     })
 }
+
+/// The format and compression the reader would use for one file.
+///
+/// Args:
+///     path: The file.
+///     format: A format to check the file against instead of detecting one.
+///     compression: A compression to check the file against.
+///
+/// Returns:
+///     ``(format, compression)`` names, e.g. ``("jsonl", "gzip")``.
+///
+/// Raises:
+///     FileNotFoundError, PermissionError: The file cannot be opened.
+///     DataFormatError: The extension and the first bytes disagree, or match no format.
+#[pyfunction]
+#[pyo3(signature = (path, format=None, compression=None))]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
+pub fn detect_format(
+    py: Python<'_>,
+    path: PathBuf,
+    format: Option<String>,
+    compression: Option<String>,
+) -> PyResult<(&'static str, &'static str)> {
+    let format = format.map(|name| name.parse::<Format>()).transpose()?;
+    let compression = compression
+        .map(|name| name.parse::<Compression>())
+        .transpose()?;
+    let (format, compression) = py.detach(|| read::format::detect(&path, format, compression))?;
+    Ok((format.name(), compression.name()))
+}
+
+/// The files a source list stands for, in reading order (directories expanded).
+///
+/// Raises:
+///     FileNotFoundError: A path does not exist, or a directory has no data file.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
+pub fn list_files(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Vec<PathBuf>> {
+    Ok(py.detach(|| read::files::expand(&paths))?)
+}

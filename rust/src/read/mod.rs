@@ -18,6 +18,7 @@ pub mod ipc_guard;
 pub mod parquet_groups;
 pub mod prefetch;
 pub mod rebatch;
+pub mod schema_match;
 pub mod text;
 
 use std::path::PathBuf;
@@ -84,6 +85,8 @@ pub struct BatchReader {
     /// Row-level sharding `(index, count)`, when there are fewer files than shards.
     row_shard: Option<(u64, u64)>,
     rows_seen: u64,
+    /// The current file names list items differently; its batches are cast to `schema`.
+    recast: bool,
 }
 
 /// Opens `sources` (files and directories) for reading with `options`.
@@ -118,6 +121,7 @@ pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
         done: false,
         row_shard,
         rows_seen: 0,
+        recast: false,
     })
 }
 
@@ -184,6 +188,11 @@ impl BatchReader {
                 return Ok(None);
             };
             if let Some(batch) = current.next_batch()? {
+                let batch = if self.recast {
+                    schema_match::recast(&batch, &self.schema)?
+                } else {
+                    batch
+                };
                 return self.keep_shard_rows(batch).map(Some);
             }
             self.current = match self.pending.next() {
@@ -211,9 +220,13 @@ impl BatchReader {
         self.options.skips.snapshot()
     }
 
-    fn open_matching(&self, path: PathBuf, groups: Option<Vec<usize>>) -> Result<FileBatches> {
+    /// Opens the next file; its batches need [`schema_match::recast`] when it names list
+    /// items differently from the first file (`self.recast`).
+    fn open_matching(&mut self, path: PathBuf, groups: Option<Vec<usize>>) -> Result<FileBatches> {
         let file = FileBatches::open_row_groups(path, &self.options, groups)?;
-        if file.schema().fields() != self.schema.fields() {
+        let (expected, found) = (self.schema.fields(), file.schema().fields().clone());
+        self.recast = expected != &found;
+        if self.recast && !schema_match::same_but_list_item_names(expected, &found) {
             return Err(Error::data_format(
                 file.location(),
                 format!(

@@ -1,0 +1,199 @@
+"""``axolotl-fast convert`` and ``axolotl-fast dedupe``: read, (dedupe,) write Parquet / JSONL.
+
+Both stream: batches are read, (deduplicated against every row seen so far,) and written one
+after another, so inputs larger than memory work. The output is written under a temporary
+name and renamed when complete, so an interrupted run leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from axolotl_fast import _core
+from axolotl_fast.cli import emit, input_errors, json_option, main
+from axolotl_fast.cli.progress import rows_bar
+from axolotl_fast.reader import read
+
+__all__ = ["open_output"]
+
+_JSONL_SUFFIXES = {".jsonl": "none", ".ndjson": "none", ".zst": "zstd", ".gz": "gzip"}
+_PARQUET_CODECS = ("zstd", "snappy", "gzip", "lz4", "none")
+
+output_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The file to write: .parquet, or .jsonl / .jsonl.zst / .jsonl.gz.",
+)
+compression_option = click.option(
+    "--compression",
+    type=click.Choice(_PARQUET_CODECS),
+    default=None,
+    help="Parquet codec (default zstd). JSON Lines takes it from the suffix.",
+)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@output_option
+@compression_option
+@json_option
+@input_errors
+def convert(
+    inputs: tuple[str, ...], output: str, compression: str | None, as_json: bool
+) -> None:
+    """Convert dataset files (any format the reader takes) to Parquet or JSON Lines.
+
+    INPUTS are files, directories or globs, read in order into one output.
+    """
+    reader = read(list(inputs), batch_size=65536)
+    rows = 0
+    with (
+        open_output(output, reader.schema, compression) as out,
+        rows_bar("converting") as bar,
+    ):
+        for batch in reader:
+            out.write(batch)
+            rows += batch.num_rows
+            bar.update(batch.num_rows)
+    report = {"output": output, "rows": rows, "size_bytes": os.path.getsize(output)}
+    emit(report, as_json, lambda r: f"wrote {r['rows']:,} rows to {r['output']}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@output_option
+@click.option(
+    "--columns",
+    default=None,
+    help="Comma-separated columns that make a row (default all).",
+)
+@click.option(
+    "--seen",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A seen-set file: rows in it count as duplicates.",
+)
+@click.option(
+    "--save-seen",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the seen set (input rows included) to this file.",
+)
+@click.option(
+    "--hash",
+    "hash_name",
+    type=click.Choice(["xxh3_128", "sha256"]),
+    default="xxh3_128",
+    show_default=True,
+    help="Row key hash of a new seen set.",
+)
+@compression_option
+@json_option
+@input_errors
+def dedupe(
+    inputs: tuple[str, ...],
+    output: str,
+    columns: str | None,
+    seen: str | None,
+    save_seen: str | None,
+    hash_name: str,
+    compression: str | None,
+    as_json: bool,
+) -> None:
+    """Drop exact duplicate rows, keeping the first occurrence, and write the rest.
+
+    Rows are equal when their values are (whatever the Arrow types: ints of any width, string
+    or large string, ...); the same rule as `axolotl_fast.dedupe` and the plugin's
+    `dedupe: true`. INPUTS are read in order, so "first" is in that order.
+    """
+    from axolotl_fast.dedupe import HashSet
+    from axolotl_fast.dedupe import dedupe as dedupe_rows
+
+    keys = [c.strip() for c in columns.split(",")] if columns else None
+    seen_set = HashSet.load(seen) if seen else HashSet(hash=hash_name)
+    reader = read(list(inputs), batch_size=65536)
+    read_rows = kept = 0
+    with (
+        open_output(output, reader.schema, compression) as out,
+        rows_bar("deduplicating") as bar,
+    ):
+        for batch in reader:
+            result = dedupe_rows(batch, columns=keys, seen=seen_set)
+            out.write(batch.take(result.indices))
+            read_rows += batch.num_rows
+            kept += len(result.indices)
+            bar.update(batch.num_rows)
+    if save_seen:
+        seen_set.save(save_seen)
+    report = {
+        "output": output,
+        "rows_read": read_rows,
+        "rows_kept": kept,
+        "duplicates_dropped": read_rows - kept,
+        "seen_set_size": len(seen_set),
+    }
+    emit(report, as_json, _dedupe_human)
+
+
+def _dedupe_human(report: dict[str, Any]) -> str:
+    return (
+        f"read {report['rows_read']:,} rows, kept {report['rows_kept']:,}, dropped "
+        f"{report['duplicates_dropped']:,} duplicates; wrote {report['output']}"
+    )
+
+
+class open_output:
+    """A streaming Parquet or JSON Lines writer chosen by the output's suffix."""
+
+    def __init__(self, path: str, schema: Any, compression: str | None) -> None:
+        suffix = Path(path).suffix.lower()
+        self.path = path
+        self.temp = f"{path}.tmp-{os.getpid()}"
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            self._parquet = pq.ParquetWriter(
+                self.temp, schema, compression=compression or "zstd"
+            )
+            self._jsonl = None
+        elif suffix in _JSONL_SUFFIXES and (
+            suffix in (".jsonl", ".ndjson")
+            or Path(path).name.lower().endswith((".jsonl" + suffix, ".ndjson" + suffix))
+        ):
+            if compression is not None:
+                raise click.BadParameter(
+                    "JSON Lines compression comes from the suffix (.jsonl.zst, .jsonl.gz)",
+                    param_hint="--compression",
+                )
+            self._parquet = None
+            self._jsonl = _core.JsonlWriter(path, _JSONL_SUFFIXES[suffix])
+        else:
+            raise click.BadParameter(
+                f"{path}: write .parquet, .jsonl, .jsonl.zst or .jsonl.gz",
+                param_hint="--output",
+            )
+
+    def write(self, batch: Any) -> None:
+        """Append a record batch."""
+        if self._parquet is not None:
+            self._parquet.write_batch(batch)
+        else:
+            self._jsonl.write(batch)
+
+    def __enter__(self) -> open_output:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            if kind is None:
+                os.replace(self.temp, self.path)
+            else:
+                os.remove(self.temp)
+        elif kind is None:
+            self._jsonl.close()
+        # an unclosed JsonlWriter removes its temporary file when collected
