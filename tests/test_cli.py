@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,18 @@ def test_usage_errors_exit_2(data):
     assert code == 2 and "write .parquet, .jsonl" in out
     code, _ = run("inspect")
     assert code == 2
+
+
+def test_commands_are_also_axolotl_fast_inside_axolotls_cli(data):
+    pytest.importorskip("axolotl")
+    from conftest import OFFLINE_ENV
+
+    axolotl = Path(sys.executable).with_name("axolotl")
+    result = subprocess.run(
+        [str(axolotl), "fast", "inspect", str(data / "a.parquet"), "--json"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, **OFFLINE_ENV},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    start = result.stdout.index("[\n")  # after axolotl's banner and log lines
+    assert json.loads(result.stdout[start:])[0]["rows"] == 50
