@@ -102,4 +102,4 @@ def test_ours_replaced_axolotls_and_ran_once(runs):
 
 def test_report_names_dedupe_active(runs):
     report = json.loads((runs["fast"]["out"] / "axolotl_fast_report.json").read_text())
-    assert report["active_operations"] == ["loader", "dedupe"]
+    assert report["active_operations"] == ["loader", "dedupe", "collator"]
