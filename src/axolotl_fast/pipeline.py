@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from axolotl.utils.logging import get_logger
@@ -129,6 +130,8 @@ class SftPipeline:
         from axolotl.utils.data.lock import FileLockLoader
         from axolotl.utils.trainer import calculate_total_num_steps
 
+        from axolotl_fast.prepared_cache import wait_for_local_main
+
         cfg = self.cfg
 
         def load_both() -> tuple:
@@ -140,6 +143,9 @@ class SftPipeline:
             return train, evaluation, prompters
 
         lock = FileLockLoader(cfg)
+        if not cfg.skip_prepare_dataset:  # else rank 0 saves nothing to wait for
+            splits = ("train", "test") if cfg.test_datasets else ("train",)
+            wait_for_local_main([self.prepared_path(tokenizer, s) for s in splits])
         try:
             train, evaluation, prompters = lock.load(load_both)
         finally:
@@ -209,6 +215,8 @@ class SftPipeline:
             try_load_from_hub,
         )
 
+        from axolotl_fast.prepared_cache import trace_loaded
+
         cfg = self.cfg
         dataset_hash = self.dataset_hash(tokenizer, split)
         dataset = None
@@ -219,8 +227,17 @@ class SftPipeline:
         if dataset is not None:
             prepared = str(get_prepared_dataset_path(cfg, dataset_hash))
             self.note(split, "prepared", f"{split}: prepared dataset {prepared}")
+            trace_loaded(prepared, split)
             return dataset, []
         return self.load_raw(tokenizer, split, processor, dataset_hash, streaming)
+
+    def prepared_path(self, tokenizer: Any, split: str) -> Path:
+        """Where this split's prepared dataset is saved."""
+        from axolotl.utils.data.shared import get_prepared_dataset_path
+
+        return Path(
+            get_prepared_dataset_path(self.cfg, self.dataset_hash(tokenizer, split))
+        )
 
     def dataset_hash(self, tokenizer: Any, split: str) -> str:
         """The loader's key for a split: axolotl's hash of its entries, re-hashed."""
@@ -241,7 +258,7 @@ class SftPipeline:
         streaming: bool = False,
     ) -> tuple:
         """``_load_raw_datasets``: read, tokenize and merge, then prepare and save."""
-        from axolotl.utils.data.shared import merge_datasets, save_preprocessed_dataset
+        from axolotl.utils.data.shared import merge_datasets
         from axolotl.utils.data.utils import (
             deduplicate_and_log_datasets,
             handle_long_seq_in_dataset,
@@ -252,6 +269,7 @@ class SftPipeline:
         )
 
         from axolotl_fast.dedupe_step import dedupe_prepared
+        from axolotl_fast.prepared_cache import save_prepared
 
         cfg = self.cfg
         configs = _expand(cfg.datasets if split == "train" else cfg.test_datasets)
@@ -286,7 +304,7 @@ class SftPipeline:
                 self.note(split, "dedupe", note)
             elif cfg.dataset_exact_deduplication:
                 dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
-            save_preprocessed_dataset(cfg, dataset, dataset_hash, split)
+            save_prepared(cfg, dataset, dataset_hash, split)
         return dataset, prompters
 
     def load_single(
