@@ -53,8 +53,12 @@ fmt: ## format Rust and Python sources
 	$(VENV)/bin/ruff format .
 
 .PHONY: bench
-bench: build-release ## run the benchmark harness (writes docs/benchmarks.md)
+bench: ## the full benchmark harness (about an hour): docs/benchmarks.md and its charts
 	$(VENV)/bin/python benchmarks/run.py
+
+.PHONY: bench-quick
+bench-quick: ## every benchmark on small inputs (minutes): bench-report/benchmarks.md
+	$(VENV)/bin/python benchmarks/run.py --quick
 
 .PHONY: demo
 demo: ## the main job: tiny model + data, axolotl preprocess + train with the plugin

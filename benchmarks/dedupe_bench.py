@@ -159,16 +159,20 @@ def main() -> None:
     parser.add_argument(
         "--render-only", action="store_true", help="redo the docs from the saved JSON"
     )
+    parser.add_argument(
+        "--out-dir", type=Path, default=DOCS, help="where benchmarks.md and charts go"
+    )
     args = parser.parse_args()
     args.command = "python benchmarks/dedupe_bench.py " + " ".join(sys.argv[1:])
-    json_path, png = DOCS / "benchmarks-dedupe.json", DOCS / "benchmarks-dedupe.png"
+    out = args.out_dir
+    json_path, png = out / "benchmarks-dedupe.json", out / "benchmarks-dedupe.png"
     report = json.loads(json_path.read_text()) if args.render_only else run_all(args)
     if args.no_docs:
         print(json.dumps(report, indent=1))
         return
     json_path.write_text(json.dumps(report, indent=1) + "\n")
     body = dedupe_report.render(report, png)
-    bench_common.write_section(DOCS / "benchmarks.md", "dedupe", body)
+    bench_common.write_section(out / "benchmarks.md", "dedupe", body)
     print(body)
 
 

@@ -90,9 +90,14 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--render-only", action="store_true")
-    parser.add_argument("--out-md", type=Path, default=DOCS / "benchmarks.md")
+    parser.add_argument(
+        "--out-dir", type=Path, default=DOCS, help="where benchmarks.md and charts go"
+    )
     args = parser.parse_args()
-    raw = DOCS / "benchmarks-pack-collate.json"
+    out_md, raw = (
+        args.out_dir / "benchmarks.md",
+        args.out_dir / "benchmarks-pack-collate.json",
+    )
     if args.render_only:
         report = json.loads(raw.read_text())
     else:
@@ -100,8 +105,8 @@ def main() -> int:
             parser.error("--axolotl-python is required unless --render-only")
         report = measure(args)
         raw.write_text(json.dumps(report, indent=1))
-    pack_report.write(report, args.out_md, DOCS)
-    print(f"wrote {args.out_md}, {raw}")
+    pack_report.write(report, out_md, args.out_dir)
+    print(f"wrote {out_md}, {raw}")
     return 0
 
 

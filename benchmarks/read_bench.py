@@ -239,10 +239,13 @@ def main() -> None:
         "--e2e-rows", type=int, default=None, help="default: --rows, at most 100000"
     )
     parser.add_argument("--axolotl-venv", type=Path, default=None)
-    parser.add_argument("--out-md", type=Path, default=DOCS / "benchmarks.md")
-    parser.add_argument("--out-json", type=Path, default=DOCS / "benchmarks-read.json")
-    parser.add_argument("--out-png", type=Path, default=DOCS / "benchmarks-read.png")
+    parser.add_argument(
+        "--out-dir", type=Path, default=DOCS, help="where benchmarks.md and charts go"
+    )
     args = parser.parse_args()
+    args.out_md = args.out_dir / "benchmarks.md"
+    args.out_json = args.out_dir / "benchmarks-read.json"
+    args.out_png = args.out_dir / "benchmarks-read.png"
     if args.e2e_rows is None:
         args.e2e_rows = min(args.rows, 100_000)
 

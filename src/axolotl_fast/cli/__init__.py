@@ -63,7 +63,7 @@ def emit(report: Any, as_json: bool, human: Callable[[Any], str]) -> None:
 
 
 def _register() -> None:
-    from axolotl_fast.cli import convert, doctor, inspect, pack_stats  # noqa: F401
+    from axolotl_fast.cli import bench, convert, doctor, inspect, pack_stats  # noqa: F401
 
 
 _register()
