@@ -27,6 +27,10 @@ build-release: ## build the extension (release, for benchmarks) into the venv
 wheel: ## build an abi3 release wheel into dist/
 	$(VENV)/bin/maturin build --release --out dist
 
+.PHONY: wheel-check
+wheel-check: ## build the release wheel, smoke-test it in fresh Python 3.11 / 3.12 venvs
+	bash scripts/wheel-check.sh
+
 .PHONY: test
 test: ## run every test: lint, cargo test, pytest (README's test command)
 	bash scripts/test.sh

@@ -1,4 +1,4 @@
-"""Shared fixtures: offline Hugging Face, a clean PluginManager, and the tiny kit."""
+"""Shared fixtures: offline HF, hypothesis profiles, a clean PluginManager, the tiny kit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from support.profiles import register as register_hypothesis_profiles
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -15,6 +17,8 @@ OFFLINE_ENV = {
     "WANDB_MODE": "disabled",
 }
 os.environ.update(OFFLINE_ENV)
+# HYPOTHESIS_PROFILE=ci (default) | dev | long: see tests/support/profiles.py.
+register_hypothesis_profiles()
 
 # The test command (scripts/test.sh) sets this: there, a broken or missing axolotl must fail
 # the run loudly instead of letting `importorskip` skip the plugin and end-to-end tests.

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from axolotl_fast.collator import FastCollator, _Fallback
+from support.profiles import examples
 
 MODES = [None, "concat", "segments"]
 
@@ -102,7 +103,7 @@ def both(tokenizer, features, packed, **kwargs):
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

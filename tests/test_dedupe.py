@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import axolotl_fast as af
 from axolotl_fast import CorruptFileError, HashSet, InvalidArgumentError, dedupe
+from support.profiles import examples
 
 
 def reference_indices(rows: list[dict], seen: set[str] | None = None) -> list[int]:
@@ -87,7 +88,7 @@ def rebatched(draw: st.DrawFn, table: pa.Table) -> pa.Table:
     return pa.Table.from_batches(flat, schema=table.schema)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(data=st.data(), table=tables_with_duplicates())
 def test_dedupe_keeps_the_rows_axolotls_rule_keeps(data, table) -> None:
     expected = reference_indices(table.to_pylist())
@@ -100,7 +101,7 @@ def test_dedupe_keeps_the_rows_axolotls_rule_keeps(data, table) -> None:
     assert again.indices.tolist() == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(train=tables_with_duplicates(), test=tables_with_duplicates())
 def test_seen_set_carries_rows_across_inputs(train, test) -> None:
     seen_keys: set[str] = set()

@@ -18,6 +18,7 @@ from axolotl_fast import (
     SequenceTooLongError,
     pack,
 )
+from support.profiles import examples
 
 STRATEGIES = ["bfd", "ffd", "first_fit", "sequential"]
 
@@ -70,7 +71,7 @@ def check(bins: Bins, lengths: list[int], max_length: int, **kw) -> None:
         ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     lengths=st.lists(st.integers(0, 300), max_size=300),
     max_length=st.integers(1, 200),
@@ -90,7 +91,7 @@ def test_every_sample_is_packed_once_within_limits(
     assert len(bins.bin_of) == len(lengths)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     lengths=st.lists(st.integers(0, 100), max_size=300),
     max_length=st.integers(100, 150),
@@ -109,7 +110,7 @@ def test_sequential_keeps_the_feed_order(lengths, max_length, max_per_bin, data)
     )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(lengths=st.lists(st.integers(1, 100), max_size=300), seed=st.integers(0, 99))
 def test_decreasing_bins_are_shuffled_and_keep_index_order(lengths, seed):
     for strategy in ("bfd", "ffd"):
@@ -267,7 +268,7 @@ def test_first_fit_seed_shuffles_the_feed_order():
 # order.
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     lengths=st.lists(st.integers(0, 512), max_size=400),
     max_length=st.integers(512, 2048),
@@ -329,7 +330,7 @@ def test_first_fit_matches_axolotls_multipack_sampler(n, seed):
     assert [b.tolist() for b in bins] == expected
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(lengths=st.lists(st.integers(0, 512), max_size=300))
 def test_sequential_matches_axolotls_allocate_sequentially(lengths):
     multipack = pytest.importorskip("axolotl.utils.samplers.multipack")
