@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import re
 import shlex
 import subprocess
@@ -33,6 +32,8 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+import bench_common
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
@@ -127,6 +128,7 @@ def header(args: argparse.Namespace, wheel: Path, seconds: dict[str, float]) -> 
         else "full"
     )
     took = ", ".join(f"{part} {s:.0f} s" for part, s in seconds.items())
+    machine = bench_common.machine_info()
     return "\n".join(
         [
             "# Benchmarks",
@@ -135,12 +137,13 @@ def header(args: argparse.Namespace, wheel: Path, seconds: dict[str, float]) -> 
             "hand. Every part runs in its own processes, side by side in one run, on the "
             "same release build of ours; ratios above 1 mean ours is faster.",
             "",
-            f"- Run: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}, "
-            f"mode {mode}; parts: {took}.",
+            f"- Last run: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}, "
+            f"mode {mode}; parts run: {took}. Each section below says when and how it "
+            "was measured (a part left out with `--only` keeps its earlier section).",
             f"- Command: `{shlex.join(['axolotl-fast', 'bench', *args.argv])}`",
             f"- Ours: `{wheel.name}`",
-            f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-            f"{platform.system()} {platform.release()}.",
+            f"- Machine: {machine['cpu']}, {machine['cpus']} CPUs, "
+            f"{machine['mem_gb'] or 0:.0f} GB, {machine['os']}.",
             "",
         ]
     )

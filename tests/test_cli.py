@@ -168,3 +168,48 @@ def test_commands_are_also_axolotl_fast_inside_axolotls_cli(data):
     assert result.returncode == 0, result.stderr[-2000:]
     start = result.stdout.index("[\n")  # after axolotl's banner and log lines
     assert json.loads(result.stdout[start:])[0]["rows"] == 50
+
+
+def test_bench_outside_a_checkout_says_where_the_harness_is(tmp_path):
+    code, out = run("bench", "--quick", "--repo", str(tmp_path))
+    assert code == 1
+    assert f"no axolotl_fast checkout at {tmp_path}" in out
+    assert "Traceback" not in out
+
+
+def test_bench_builds_the_harness_command():
+    from axolotl_fast.cli.bench import find_checkout, harness_command
+
+    checkout = find_checkout(None)
+    assert checkout is not None and (checkout / "benchmarks" / "run.py").is_file()
+    options = {"quick": True, "out_dir": "r", "wheel": None, "only": ("read", "dedupe")}
+    command = harness_command(checkout, options)
+    assert command[1:] == [
+        str(checkout / "benchmarks" / "run.py"), "--quick",
+        "--out-dir", str(Path("r").resolve()), "--only", "read", "dedupe",
+    ]  # fmt: skip
+
+
+@pytest.mark.bench
+def test_bench_quick_writes_a_report_with_charts(tmp_path):
+    """The whole harness on small inputs, with the release wheel the test command built."""
+    wheel = os.environ.get("AXOLOTL_FAST_WHEEL")
+    if not wheel:
+        pytest.skip("set AXOLOTL_FAST_WHEEL=<release wheel> (scripts/test.sh does)")
+    command = [
+        str(Path(sys.executable).with_name("axolotl-fast")), "bench", "--quick",
+        "--wheel", wheel, "--out-dir", str(tmp_path), "--json",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    summary = json.loads(result.stdout)
+    report = Path(summary["report"]).read_text(encoding="utf-8")
+    for section in ("startup", "read", "dedupe", "pack", "collate"):
+        assert f"<!-- {section}:begin -->" in report, section
+    assert "mode quick" in report and Path(wheel).name in report
+    charts = {Path(chart).name for chart in summary["charts"]}
+    assert charts == {
+        f"benchmarks-{name}.png" for name in ("read", "dedupe", "pack", "collate")
+    }
+    for chart in summary["charts"]:
+        assert Path(chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

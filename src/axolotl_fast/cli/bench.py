@@ -20,13 +20,23 @@ HARNESS = Path("benchmarks") / "run.py"
 PARTS = ("startup", "read", "dedupe", "pack-collate")
 
 
-def find_checkout(start: Path) -> Path | None:
-    """The axolotl_fast source checkout holding ``start``, or the one this package came from."""
-    package_tree = Path(__file__).resolve().parents[3]
-    for folder in (start.resolve(), *start.resolve().parents, package_tree):
-        if (folder / HARNESS).is_file() and (folder / "pyproject.toml").is_file():
-            return folder
-    return None
+def find_checkout(repo: str | None) -> Path | None:
+    """The checkout to benchmark: ``repo``, else the one holding the current directory.
+
+    Without ``repo``, the checkout this package was installed from (an editable install)
+    is the last resort.
+    """
+    if repo is not None:
+        candidates = [Path(repo).resolve()]
+    else:
+        here = Path.cwd().resolve()
+        candidates = [here, *here.parents, Path(__file__).resolve().parents[3]]
+    return next((folder for folder in candidates if is_checkout(folder)), None)
+
+
+def is_checkout(folder: Path) -> bool:
+    """Whether ``folder`` is an axolotl_fast source checkout with the harness."""
+    return (folder / HARNESS).is_file() and (folder / "pyproject.toml").is_file()
 
 
 def harness_command(checkout: Path, options: dict) -> list[str]:
@@ -90,11 +100,12 @@ def bench(repo: str | None, as_json: bool, **options: object) -> None:
     on 2 CPUs; `--quick` a few minutes. Exit code: 0 done, 1 no checkout found, else the
     harness's own.
     """
-    checkout = find_checkout(Path(repo or "."))
+    checkout = find_checkout(repo)
     if checkout is None:
         click.echo(
-            "error: the benchmark harness (benchmarks/run.py) lives in the axolotl_fast "
-            "source repository; run this inside a clone or pass --repo",
+            f"error: no axolotl_fast checkout at {repo or 'the current directory'}: the "
+            "benchmark harness (benchmarks/run.py) lives in the source repository; run "
+            "this inside a clone or pass --repo",
             err=True,
         )
         sys.exit(EXIT_INPUT)
