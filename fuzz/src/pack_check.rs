@@ -209,10 +209,11 @@ fn check_bins(bins: &Bins, options: &PackOptions) {
 
 /// Each sample's pieces tile exactly the tokens the policy keeps; counters agree.
 fn check_coverage(bins: &Bins, lengths: &[u64], options: &PackOptions) {
-    let mut spans: Vec<Vec<(i64, i64, usize)>> = vec![Vec::new(); lengths.len()];
+    let mut spans: Vec<Vec<(i128, i128, usize)>> = vec![Vec::new(); lengths.len()];
     for b in 0..bins.len() {
         for e in index(bins.offsets[b])..index(bins.offsets[b + 1]) {
-            spans[index(bins.samples[e])].push((bins.starts[e], bins.lengths[e], b));
+            let (start, len) = (i128::from(bins.starts[e]), i128::from(bins.lengths[e]));
+            spans[index(bins.samples[e])].push((start, len, b));
         }
     }
     let max = options.max_length;
@@ -225,7 +226,7 @@ fn check_coverage(bins: &Bins, lengths: &[u64], options: &PackOptions) {
             Oversize::Truncate => max,
             Oversize::Split => len,
         };
-        let mut next = 0i64;
+        let mut next = 0i128;
         for &(start, piece, _) in pieces.iter() {
             assert_eq!(start, next, "sample {i}: a gap or overlap at token {next}");
             assert!(piece > 0 || len == 0, "sample {i}: an empty piece");
