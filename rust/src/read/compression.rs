@@ -143,7 +143,7 @@ pub fn open(path: &Path, codec: Compression) -> Result<Box<dyn Read + Send>> {
     })
 }
 
-/// lz4_flex's frame decoder returns `Ok(0)` at the end of every frame, which reads as the end of
+/// `lz4_flex`'s frame decoder returns `Ok(0)` at the end of every frame, which reads as the end of
 /// the file when a read starts at a frame boundary (an empty frame, or a frame that ends exactly
 /// where a chunk does), dropping every later frame. This reads on while input remains.
 struct Lz4Frames<R: BufRead>(lz4_flex::frame::FrameDecoder<R>);
