@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -139,6 +139,57 @@ pub fn open(path: &Path, codec: Compression) -> Result<Box<dyn Read + Send>> {
         ),
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(file)),
         Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(file)),
-        Compression::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(file)),
+        Compression::Lz4 => Box::new(Lz4Frames(lz4_flex::frame::FrameDecoder::new(file))),
     })
+}
+
+/// `lz4_flex`'s frame decoder returns `Ok(0)` at the end of every frame, which reads as the end of
+/// the file when a read starts at a frame boundary (an empty frame, or a frame that ends exactly
+/// where a chunk does), dropping every later frame. This reads on while input remains.
+struct Lz4Frames<R: BufRead>(lz4_flex::frame::FrameDecoder<R>);
+
+impl<R: BufRead> Read for Lz4Frames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let read = self.0.read(buf)?;
+            // Each pass consumes input (a frame header or an error), so this ends.
+            if read > 0 || self.0.get_mut().fill_buf()?.is_empty() {
+                return Ok(read);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::{Compression, open};
+
+    fn lz4_frame(data: &[u8]) -> Vec<u8> {
+        let mut encoder = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// Found by the `read_compressed` fuzz target: an empty first frame hid the rest.
+    #[test]
+    fn lz4_frames_after_an_empty_frame_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.txt.lz4");
+        let mut bytes = lz4_frame(b"");
+        bytes.extend(lz4_frame(b"\x1b"));
+        bytes.extend(lz4_frame(b""));
+        bytes.extend(lz4_frame(b"second\n"));
+        std::fs::write(&path, bytes).unwrap();
+        let mut text = Vec::new();
+        open(&path, Compression::Lz4)
+            .unwrap()
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(text, b"\x1bsecond\n");
+    }
 }
