@@ -47,6 +47,10 @@ test-python: build ## pytest without the slow end-to-end axolotl runs
 test-e2e: build ## the end-to-end `axolotl preprocess` / `axolotl train` tests
 	$(OFFLINE) $(VENV)/bin/python -m pytest -m e2e
 
+.PHONY: fuzz
+fuzz: ## short fuzz run of every cargo-fuzz target (FUZZ_SECONDS=300 for a long run)
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 .PHONY: lint
 lint: build ## cargo fmt --check, clippy -D warnings, ruff, stubtest
 	bash scripts/lint.sh $(VENV)
