@@ -142,6 +142,10 @@ def header(args: argparse.Namespace, wheel: Path, seconds: dict[str, float]) -> 
             "was measured (a part left out with `--only` keeps its earlier section).",
             f"- Command: `{shlex.join(['axolotl-fast', 'bench', *args.argv])}`",
             f"- Ours: `{wheel.name}`",
+            "- Reproduce, from a clone: `axolotl-fast bench` (the cached venv's, "
+            "`$(bash scripts/venv.sh)/bin/axolotl-fast`, or `make bench`): every part, "
+            "about an hour on 2 CPUs; `--only PART` redoes one section; `--quick` runs them "
+            "all on small inputs into `bench-report/`. See docs/cli.md.",
             f"- Machine: {machine['cpu']}, {machine['cpus']} CPUs, "
             f"{machine['mem_gb'] or 0:.0f} GB, {machine['os']}.",
             "",

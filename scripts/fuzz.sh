@@ -6,6 +6,9 @@
 # time and corpus size, and fails if any target crashed (inputs in fuzz/artifacts/<target>/).
 # Installs cargo-fuzz when `cargo fuzz` is missing. A panic that the reader itself caught (arrow-rs
 # panics on some corrupt IPC buffers) is tolerated unless FUZZ_ALLOW_CAUGHT_PANICS=0 is set.
+# The build goes to a target dir cached outside the clone (like the venvs of scripts/venv.sh),
+# so reruns and CI on the same machine reuse the instrumented arrow/parquet build; a fresh
+# machine builds it from scratch. AXOLOTL_FAST_FUZZ_TARGET_DIR overrides it.
 # See docs/fuzzing.md.
 #
 #   bash scripts/fuzz.sh            # the short run
@@ -25,9 +28,11 @@ if ! cargo +nightly fuzz --help > /dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-echo ">> building the fuzz targets (cargo +nightly fuzz build)"
+cache=${AXOLOTL_FAST_CACHE:-$HOME/.cache/axolotl_fast}
+target_dir=${AXOLOTL_FAST_FUZZ_TARGET_DIR:-$cache/fuzz-target}
+echo ">> building the fuzz targets (cargo +nightly fuzz build) in $target_dir"
 start=$(date +%s)
-cargo +nightly fuzz build
+cargo +nightly fuzz build --target-dir "$target_dir"
 echo ">> build took $(( $(date +%s) - start )) s"
 
 # The targets write their input files under TMPDIR; keep them out of the way and remove them.
@@ -41,7 +46,7 @@ for target in $targets; do
   log="$scratch/$target.log"
   echo ">> fuzzing $target for $seconds s"
   status=0
-  TMPDIR="$scratch" cargo +nightly fuzz run "$target" "$corpus" "fuzz/seeds/$target" \
+  TMPDIR="$scratch" cargo +nightly fuzz run --target-dir "$target_dir" "$target" "$corpus" "fuzz/seeds/$target" \
     -- "${flags[@]}" > "$log" 2>&1 || status=$?
   runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)
   took=$(grep -oE 'stat::[a-z_]*time[a-z_]*: [0-9]+|Done [0-9]+ runs in [0-9]+ second' "$log" \

@@ -19,7 +19,9 @@ bash scripts/fuzz.sh
 echo ">> release wheel (for the wheel check and the benchmark smoke run)"
 wheels=target/test-wheel
 rm -rf "$wheels"
-"$venv/bin/maturin" build --quiet --release --out "$wheels"
+# Release dependencies are built once per machine, in a target dir beside the cached venv.
+CARGO_TARGET_DIR="${AXOLOTL_FAST_CACHE:-$HOME/.cache/axolotl_fast}/release-target" \
+  "$venv/bin/maturin" build --quiet --release --out "$wheels"
 wheel=$(ls "$wheels"/axolotl_fast-*.whl)
 echo ">> pytest"
 AXOLOTL_FAST_WHEEL="$wheel" AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest "$@"
