@@ -20,16 +20,11 @@ pytest.importorskip("axolotl")
 
 import datasets
 from axolotl.common.datasets import load_datasets as axolotl_load_datasets
-from axolotl.utils.config import (
-    normalize_cfg_datasets,
-    normalize_config,
-    prepare_plugins,
-    validate_config,
-)
 from axolotl.utils.dict import DictDefault
 
 import axolotl_fast
 from axolotl_fast import DataFormatError, FastPlugin, InvalidArgumentError
+from support.axolotl_cfg import finish_cfg
 
 
 def reader_rejects(fmt: str, path: Path) -> bool:
@@ -66,13 +61,7 @@ def make_cfg(
     }
     if datasets_cfg is None:
         del raw["datasets"]
-    # axolotl's load_cfg without its stdout tee and env set-up
-    cfg = DictDefault(json.loads(json.dumps(raw)))
-    prepare_plugins(cfg)
-    cfg = validate_config(cfg)
-    normalize_config(cfg)
-    normalize_cfg_datasets(cfg)
-    return cfg
+    return finish_cfg(raw)
 
 
 def our_plugin(manager) -> FastPlugin:

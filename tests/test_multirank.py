@@ -25,9 +25,9 @@ import pytest
 pytest.importorskip("axolotl")
 
 from datasets import Dataset, load_from_disk
-from tests.test_e2e import axolotl_env, read_lines, write_config
 
 from axolotl_fast import prepared_cache
+from test_e2e import axolotl_env, read_lines, write_config
 
 SUPPORT = Path(__file__).parent / "support"
 

@@ -25,24 +25,15 @@ import time
 import torch.distributed as dist
 import yaml
 from axolotl.integrations.base import PluginManager
-from axolotl.utils.config import (
-    normalize_cfg_datasets,
-    normalize_config,
-    prepare_plugins,
-    validate_config,
-)
 from axolotl.utils.dict import DictDefault
+
+from support.axolotl_cfg import finish_cfg
 
 
 def load_cfg(path: str) -> DictDefault:
     """axolotl's ``load_cfg`` without ``prepare_optim_env`` (the CUDA check above)."""
     with open(path, encoding="utf-8") as config:
-        cfg = DictDefault(yaml.safe_load(config))
-    prepare_plugins(cfg)
-    cfg = validate_config(cfg)
-    normalize_config(cfg)
-    normalize_cfg_datasets(cfg)
-    return cfg
+        return finish_cfg(yaml.safe_load(config))
 
 
 def digest(dataset) -> str:
