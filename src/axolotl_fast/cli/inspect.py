@@ -79,11 +79,16 @@ def _sample(path: str, fmt: str, head: int) -> list[dict[str, Any]]:
     return []
 
 
+def _count(number: int, plural: str) -> str:
+    """``1 row group``, ``3 row groups``."""
+    return f"{number:,} {plural if number != 1 else plural.removesuffix('s')}"
+
+
 def _human(reports: list[dict[str, Any]]) -> str:
     blocks = []
     for report in reports:
         counts = ", ".join(
-            f"{report[key]:,} {key.replace('_', ' ')}"
+            _count(report[key], key.replace("_", " "))
             for key in ("rows", "row_groups", "record_batches")
             if key in report
         )
