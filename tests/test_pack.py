@@ -376,3 +376,13 @@ def test_the_gil_is_released_while_packing():
         sys.setswitchinterval(previous)
     # Released: one round per ms of packing (hundreds). Held: a round or two at most.
     assert rounds >= 10
+
+
+def test_split_rejects_a_length_beyond_int64_instead_of_clamping():
+    """Found by fuzzing: uint64 lengths past int64 used to give clamped piece offsets."""
+    lengths = np.array([5, 2**63 + 1], dtype=np.uint64)
+    with pytest.raises(
+        InvalidArgumentError, match="sample 1 has 9223372036854775809 tokens"
+    ):
+        pack(lengths, 2**62, oversize="split")
+    assert pack(lengths, 2**62, oversize="drop").dropped == 1

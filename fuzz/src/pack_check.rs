@@ -149,6 +149,10 @@ fn expect(lengths: &[u64], order: Option<&[usize]>, options: &PackOptions) -> Ex
             return Expected::TooLong(first);
         }
     }
+    let unsplittable = |&l: &u64| l > options.max_length && l > i64::MAX as u64;
+    if options.oversize == Oversize::Split && lengths.iter().any(unsplittable) {
+        return Expected::Invalid;
+    }
     if pieces(lengths, options) > MAX_PIECES {
         return Expected::Invalid;
     }

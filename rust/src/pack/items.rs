@@ -133,7 +133,8 @@ impl Items {
     }
 }
 
-/// How many pieces the policy makes; checks [`Oversize::Raise`] and [`MAX_PIECES`].
+/// How many pieces the policy makes; checks [`Oversize::Raise`], lengths [`Oversize::Split`]
+/// cannot express, and [`MAX_PIECES`].
 fn count_pieces(lengths: &[u64], max_length: u64, oversize: Oversize) -> Result<usize> {
     let mut total: u64 = 0;
     for (index, &length) in lengths.iter().enumerate() {
@@ -150,6 +151,9 @@ fn count_pieces(lengths: &[u64], max_length: u64, oversize: Oversize) -> Result<
                 }
                 Oversize::Drop => 0,
                 Oversize::Truncate => 1,
+                Oversize::Split if i64::try_from(length).is_err() => {
+                    return Err(too_long_to_split(index, length));
+                }
                 Oversize::Split => length.div_ceil(max_length),
             }
         };
@@ -159,6 +163,17 @@ fn count_pieces(lengths: &[u64], max_length: u64, oversize: Oversize) -> Result<
         Ok(total) if total <= MAX_PIECES => Ok(total),
         _ => Err(too_many(usize::try_from(total).unwrap_or(usize::MAX))),
     }
+}
+
+/// A split sample's pieces start at token offsets that [`Bins`](super::Bins) holds as `i64`.
+fn too_long_to_split(index: usize, length: u64) -> Error {
+    Error::invalid_argument(
+        "lengths",
+        format!(
+            "sample {index} has {length} tokens; split pieces must start below {} (int64)",
+            i64::MAX
+        ),
+    )
 }
 
 fn too_many(pieces: usize) -> Error {

@@ -329,6 +329,24 @@ fn edge_cases_never_panic() {
     }
 }
 
+/// Found by `cargo fuzz` (target `pack`): splitting a sample longer than `i64::MAX` tokens
+/// gave pieces whose start offsets were clamped to `i64::MAX` in `Bins::starts`, a silent
+/// gap; such a sample is now an `InvalidArgument` naming it.
+#[test]
+fn splitting_a_sample_longer_than_int64_is_an_error() {
+    let too_long = i64::MAX.unsigned_abs() + 1;
+    let options = PackOptions {
+        oversize: Oversize::Split,
+        ..PackOptions::new(i64::MAX.unsigned_abs() - 1)
+    };
+    let error = pack(&[3, too_long], None, &options).unwrap_err();
+    assert!(error.to_string().contains("sample 1 has"), "{error}");
+    let longest = pack(&[i64::MAX.unsigned_abs()], None, &options).unwrap();
+    let mut pieces: Vec<_> = longest.starts.iter().zip(&longest.lengths).collect();
+    pieces.sort_unstable();
+    assert_eq!(pieces, [(&0, &(i64::MAX - 1)), (&(i64::MAX - 1), &1)]);
+}
+
 #[test]
 fn sequential_matches_axolotls_allocate_sequentially() {
     // Transcribed: a new bin when the sample does not fit the remaining capacity.
