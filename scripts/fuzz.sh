@@ -14,6 +14,7 @@
 #   bash scripts/fuzz.sh            # the short run
 #   bash scripts/fuzz.sh 300        # five minutes per target
 #   FUZZ_TARGETS="pack read_csv" bash scripts/fuzz.sh 60
+#   FUZZ_SEED=1 bash scripts/fuzz.sh  # a fixed libFuzzer seed (what the test command runs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,6 +23,11 @@ targets=${FUZZ_TARGETS:-"read_parquet read_ipc read_jsonl read_csv read_text rea
 # libFuzzer flags: a slow input (20 s) or a 2 GiB process is a finding too.
 export FUZZ_ALLOW_CAUGHT_PANICS=${FUZZ_ALLOW_CAUGHT_PANICS-1}
 flags=(-max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1)
+# FUZZ_SEED fixes libFuzzer's random seed (the test command uses 1, so CI explores the same
+# inputs each run); unset, every run explores new ones.
+if [[ -n "${FUZZ_SEED:-}" ]]; then
+  flags+=(-seed="$FUZZ_SEED")
+fi
 
 if ! cargo +nightly fuzz --help > /dev/null 2>&1; then
   echo ">> installing cargo-fuzz"
