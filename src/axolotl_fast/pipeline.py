@@ -143,7 +143,8 @@ class SftPipeline:
             return train, evaluation, prompters
 
         lock = FileLockLoader(cfg)
-        if not cfg.skip_prepare_dataset:  # else rank 0 saves nothing to wait for
+        # Rank 0 saves locally unless it skips preparing or may load from the hub instead.
+        if not (cfg.skip_prepare_dataset or cfg.push_dataset_to_hub):
             splits = ("train", "test") if cfg.test_datasets else ("train",)
             wait_for_local_main([self.prepared_path(tokenizer, s) for s in splits])
         try:
