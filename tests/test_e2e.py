@@ -131,7 +131,7 @@ def test_plugin_hooks_fired_in_preprocess_and_train(runs):
     hooks = [
         (entry["hook"], entry.get("preprocess"), entry.get("is_eval"))
         for entry in trace
-        if entry["hook"] != "loader"
+        if entry["hook"] not in ("loader", "prepared_dataset")  # data events
     ]
     assert hooks == [
         ("load_datasets", True, None),  # axolotl preprocess
