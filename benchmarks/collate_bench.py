@@ -77,7 +77,7 @@ def axolotl_side(tokenizer_dir: str) -> dict[str, Callable[[list, bool, int], An
     from transformers import AutoTokenizer
     from transformers import DataCollatorForSeq2Seq as HFCollator
 
-    from axolotl_fast.collator import FastCollator
+    from axolotl_fast.integration.collator import FastCollator
 
     tok = AutoTokenizer.from_pretrained(tokenizer_dir)
 

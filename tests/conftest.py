@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
+from support.paths import OFFLINE_ENV
 from support.profiles import register as register_hypothesis_profiles
 
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "AXOLOTL_DO_NOT_TRACK": "1",
-    "WANDB_MODE": "disabled",
-}
 os.environ.update(OFFLINE_ENV)
 # HYPOTHESIS_PROFILE=ci (default) | dev | long: see tests/support/profiles.py.
 register_hypothesis_profiles()
@@ -24,8 +17,6 @@ register_hypothesis_profiles()
 # the run loudly instead of letting `importorskip` skip the plugin and end-to-end tests.
 if os.environ.get("AXOLOTL_FAST_REQUIRE_AXOLOTL") == "1":
     import axolotl.integrations.base  # noqa: F401
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def axolotl_available() -> bool:

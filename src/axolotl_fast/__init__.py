@@ -1,9 +1,18 @@
 """axolotl_fast: a Rust-backed data pipeline for Axolotl.
 
-The core library (this package without axolotl) reads, deduplicates, packs and collates
-training data. The Axolotl plugin, :class:`axolotl_fast.FastPlugin`, wires it into
-``axolotl train`` through Axolotl's official plugin hooks; it is imported lazily, so the core
-works where axolotl is not installed.
+The package has three layers, and imports run one way, from the top down:
+
+* :mod:`axolotl_fast.integration`: the Axolotl plugin, :class:`axolotl_fast.FastPlugin`, and
+  everything else that imports axolotl (its hooks, config block, data pipeline, collator and
+  trainer);
+* :mod:`axolotl_fast.hf`: adapters between the library and Hugging Face ``datasets`` (plans of
+  dataset entries, ``Dataset`` and ``IterableDataset`` over the reader); never imports axolotl;
+* the library, at the top of this package: :func:`read` / :class:`Reader`, :func:`dedupe` /
+  :class:`HashSet`, :func:`pack` / :class:`Bins` and the typed errors, on pyarrow and numpy only.
+
+``from axolotl_fast import *`` gives the library. The plugin classes (``FastPlugin``,
+``FastCollator``, ``AxolotlFastArgs``, ``AxolotlFastConfig``) are imported lazily on first
+use, so the library works where axolotl is not installed.
 """
 
 from __future__ import annotations
@@ -26,9 +35,9 @@ from axolotl_fast.packing import Bins, pack
 from axolotl_fast.reader import Reader, read
 
 if TYPE_CHECKING:
-    from axolotl_fast.args import AxolotlFastArgs, AxolotlFastConfig
-    from axolotl_fast.collator import FastCollator
-    from axolotl_fast.plugin import FastPlugin
+    from axolotl_fast.integration.args import AxolotlFastArgs, AxolotlFastConfig
+    from axolotl_fast.integration.collator import FastCollator  # noqa: F401
+    from axolotl_fast.integration.plugin import FastPlugin  # noqa: F401
 
 __version__: str = _core.__version__
 
@@ -41,8 +50,6 @@ __all__ = [
     "CorruptFileError",
     "DataFormatError",
     "DedupeResult",
-    "FastCollator",
-    "FastPlugin",
     "HashSet",
     "InternalError",
     "InvalidArgumentError",
@@ -55,11 +62,14 @@ __all__ = [
     "read",
 ]
 
+# Names of the integration layer, imported on first use. ``FastPlugin`` and ``FastCollator``
+# need axolotl, so they stay out of ``__all__``: ``from axolotl_fast import *`` must work
+# without it.
 _LAZY = {
-    "AxolotlFastArgs": "axolotl_fast.args",
-    "AxolotlFastConfig": "axolotl_fast.args",
-    "FastCollator": "axolotl_fast.collator",
-    "FastPlugin": "axolotl_fast.plugin",
+    "AxolotlFastArgs": "axolotl_fast.integration.args",
+    "AxolotlFastConfig": "axolotl_fast.integration.args",
+    "FastCollator": "axolotl_fast.integration.collator",
+    "FastPlugin": "axolotl_fast.integration.plugin",
 }
 
 # A child forked (by datasets.map(num_proc>1), a DataLoader worker, ...) must not wait on
@@ -90,4 +100,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_LAZY))

@@ -153,16 +153,14 @@ def dedupe(
     if seen is None:
         seen = HashSet(hash or DEFAULT_HASH)
     elif hash is not None and hash != seen.hash:
-        raise InvalidArgumentError(
-            f"invalid value for `hash`: {hash!r}, but seen holds {seen.hash} keys; "
+        raise InvalidArgumentError.for_value(
+            "hash",
+            f"{hash!r}, but seen holds {seen.hash} keys; "
             "keys of different hashes never match",
-            name="hash",
         )
     if columns is not None and len(columns) == 0:
-        raise InvalidArgumentError(
-            "invalid value for `columns`: name at least one column", name="columns"
-        )
-    source = _Source.of(data)
+        raise InvalidArgumentError.for_value("columns", "name at least one column")
+    source = _RowBatches.of(data)
     indices = _as_numpy(_insert(seen, source, columns, num_threads))
     num_rows = source.rows_seen
     return DedupeResult(indices, num_rows, num_rows - len(indices), seen)
@@ -171,7 +169,7 @@ def dedupe(
 def _insert(
     seen: HashSet, data: Any, columns: Sequence[str] | None, num_threads: int | None
 ) -> pa.Array:
-    source = data if isinstance(data, _Source) else _Source.of(data)
+    source = data if isinstance(data, _RowBatches) else _RowBatches.of(data)
     names = list(columns) if columns is not None else None
     parts = []
     for batches, order in source.groups():
@@ -194,7 +192,7 @@ def _as_numpy(kept: pa.Array) -> np.ndarray:
     return np.frombuffer(data, dtype=np.int64, count=len(kept), offset=kept.offset * 8)
 
 
-class _Source:
+class _RowBatches:
     """``data`` as groups of record batches (plus an optional indices mapping)."""
 
     def __init__(
@@ -209,7 +207,7 @@ class _Source:
         self.rows_seen = 0
 
     @classmethod
-    def of(cls, data: Any) -> _Source:
+    def of(cls, data: Any) -> _RowBatches:
         if isinstance(data, pa.Table):
             return cls(data.to_batches())
         if isinstance(data, pa.RecordBatch):

@@ -64,6 +64,14 @@ class InvalidArgumentError(AxolotlFastError, ValueError):
         super().__init__(message)
         self.name = name
 
+    @classmethod
+    def for_value(cls, name: str, reason: str) -> InvalidArgumentError:
+        """The error for argument ``name``, in the one format Rust and Python share.
+
+        The message reads ``invalid value for `name`: reason``.
+        """
+        return cls(f"invalid value for `{name}`: {reason}", name=name)
+
 
 class CorruptFileError(AxolotlFastError, ValueError):
     """A file axolotl_fast wrote (a saved hash set, a cache manifest) is damaged or foreign.

@@ -160,9 +160,8 @@ class Bins(Sequence[np.ndarray]):
         """
         size = operator.index(micro_batch_size)
         if size < 1:
-            raise InvalidArgumentError(
-                "invalid value for `micro_batch_size`: must be at least 1",
-                name="micro_batch_size",
+            raise InvalidArgumentError.for_value(
+                "micro_batch_size", "must be at least 1"
             )
         return -(-len(self) // size)
 
@@ -254,14 +253,12 @@ def _int_in_range(name: str, value: Any, low: int, high: int) -> int:
     try:
         number = operator.index(value)
     except TypeError:
-        raise InvalidArgumentError(
-            f"invalid value for `{name}`: expected an int, got {type(value).__name__}",
-            name=name,
+        raise InvalidArgumentError.for_value(
+            name, f"expected an int, got {type(value).__name__}"
         ) from None
     if not low <= number <= high:
-        raise InvalidArgumentError(
-            f"invalid value for `{name}`: must be from {low} to {high}, got {number}",
-            name=name,
+        raise InvalidArgumentError.for_value(
+            name, f"must be from {low} to {high}, got {number}"
         )
     return number
 
@@ -274,16 +271,14 @@ def _int_chunks(values: Any, name: str) -> list[pa.Array]:
         return [values]
     array = np.asarray(values)
     if array.ndim != 1:
-        raise InvalidArgumentError(
-            f"invalid value for `{name}`: expected one dimension, got shape {array.shape}",
-            name=name,
+        raise InvalidArgumentError.for_value(
+            name, f"expected one dimension, got shape {array.shape}"
         )
     if array.size == 0:
         array = array.astype(np.int64)
     if array.dtype.kind not in "iu":
-        raise InvalidArgumentError(
-            f"invalid value for `{name}`: expected integers, got {array.dtype}",
-            name=name,
+        raise InvalidArgumentError.for_value(
+            name, f"expected integers, got {array.dtype}"
         )
     return [pa.array(np.ascontiguousarray(array))]
 

@@ -30,7 +30,15 @@ from axolotl_fast.errors import InvalidArgumentError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["COMPRESSIONS", "FORMATS", "Reader", "Skipped", "read", "source_files"]
+__all__ = [
+    "COMPRESSIONS",
+    "FORMATS",
+    "Reader",
+    "Skipped",
+    "detect_format",
+    "read",
+    "source_files",
+]
 
 FORMATS = (
     "parquet",
@@ -109,7 +117,7 @@ class Reader:
             yield from batch.to_pylist()
 
 
-def _expand(item: PathLike) -> list[str]:
+def _paths_matching(item: PathLike) -> list[str]:
     """A path as given, or the sorted matches of a glob pattern (an error if none)."""
     path = os.fspath(item)
     if not glob.has_magic(path) or os.path.exists(path):
@@ -122,10 +130,10 @@ def _expand(item: PathLike) -> list[str]:
 
 def _as_paths(source: PathLike | Sequence[PathLike]) -> list[str]:
     if isinstance(source, (str, os.PathLike)):
-        return _expand(source)
-    paths = [path for item in source for path in _expand(item)]
+        return _paths_matching(source)
+    paths = [path for item in source for path in _paths_matching(item)]
     if not paths:
-        raise InvalidArgumentError("source: the list of paths is empty", name="source")
+        raise InvalidArgumentError.for_value("source", "the list of paths is empty")
     return paths
 
 
@@ -139,11 +147,25 @@ def source_files(source: PathLike | Sequence[PathLike]) -> list[str]:
     return [os.fspath(path) for path in _core.list_files(_as_paths(source))]
 
 
+def detect_format(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The format and compression :func:`read` would read ``path`` with.
+
+    The extension names them and the first bytes must agree, as in :func:`read`.
+
+    Returns:
+        ``(format, compression)``: one of :data:`FORMATS` and one of :data:`COMPRESSIONS`.
+
+    Raises:
+        DataFormatError: The extension is unknown or the first bytes disagree with it.
+        FileNotFoundError: ``path`` does not exist.
+    """
+    return _core.detect_format(os.fspath(path))
+
+
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
-        raise InvalidArgumentError(
-            f"{name}: unknown value {value!r}; expected one of {', '.join(choices)}",
-            name=name,
+        raise InvalidArgumentError.for_value(
+            name, f"unknown value {value!r}; expected one of {', '.join(choices)}"
         )
 
 
@@ -157,17 +179,16 @@ def _check_shard(shard: tuple[int, int] | None) -> tuple[int, int] | None:
         and 0 <= shard[0] < shard[1]
     )
     if not valid:
-        raise InvalidArgumentError(
-            f"shard: expected (index, count) with 0 <= index < count, got {shard!r}",
-            name="shard",
+        raise InvalidArgumentError.for_value(
+            "shard", f"expected (index, count) with 0 <= index < count, got {shard!r}"
         )
     return shard
 
 
 def _positive(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidArgumentError(
-            f"{name}: expected a positive integer, got {value!r}", name=name
+        raise InvalidArgumentError.for_value(
+            name, f"expected a positive integer, got {value!r}"
         )
 
 
@@ -227,9 +248,8 @@ def read(
     _check_choice("compression", compression, COMPRESSIONS)
     _check_choice("on_error", on_error, ON_ERROR)
     if isinstance(columns, str):
-        raise InvalidArgumentError(
-            "columns: expected a list of column names, got a single string",
-            name="columns",
+        raise InvalidArgumentError.for_value(
+            "columns", "expected a list of column names, got a single string"
         )
     names = list(columns) if columns is not None else None
     core = _core.open_reader(
@@ -250,8 +270,7 @@ def _check_schema(schema: pa.Schema | None) -> pa.Schema | None:
     import pyarrow as pa
 
     if schema is not None and not isinstance(schema, pa.Schema):
-        raise InvalidArgumentError(
-            f"schema: expected a pyarrow.Schema, got {type(schema).__name__}",
-            name="schema",
+        raise InvalidArgumentError.for_value(
+            "schema", f"expected a pyarrow.Schema, got {type(schema).__name__}"
         )
     return schema

@@ -21,8 +21,8 @@ from accelerate.utils import DataLoaderConfiguration
 from axolotl.utils.dict import DictDefault
 from torch.utils.data import DataLoader
 
-from axolotl_fast.sources import plan_streaming_source
-from axolotl_fast.streaming import iterable_dataset
+from axolotl_fast.hf.plan import plan_streaming_source
+from axolotl_fast.hf.streaming import iterable_dataset
 
 
 def rows_seen(data_dir: str, accelerator: Accelerator) -> list[int]:

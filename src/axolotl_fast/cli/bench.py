@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from axolotl_fast.cli import EXIT_INPUT, emit, json_option, main
+from axolotl_fast.cli.app import EXIT_INPUT, emit, json_option, main
 
 HARNESS = Path("benchmarks") / "run.py"
 PARTS = ("startup", "read", "dedupe", "pack-collate")

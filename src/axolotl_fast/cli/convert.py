@@ -8,20 +8,17 @@ name and renamed when complete, so an interrupted run leaves no half-written fil
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import click
 
-from axolotl_fast import _core
-from axolotl_fast.cli import emit, input_errors, json_option, main
+from axolotl_fast.cli.app import emit, input_errors, json_option, main
 from axolotl_fast.cli.progress import rows_bar
+from axolotl_fast.errors import InvalidArgumentError
 from axolotl_fast.reader import read
+from axolotl_fast.writer import PARQUET_CODECS, Writer
 
-__all__ = ["open_output"]
-
-_JSONL_SUFFIXES = {".jsonl": "none", ".ndjson": "none", ".zst": "zstd", ".gz": "gzip"}
-_PARQUET_CODECS = ("zstd", "snappy", "gzip", "lz4", "none")
+__all__ = ["convert", "dedupe"]
 
 output_option = click.option(
     "-o",
@@ -32,7 +29,7 @@ output_option = click.option(
 )
 compression_option = click.option(
     "--compression",
-    type=click.Choice(_PARQUET_CODECS),
+    type=click.Choice(PARQUET_CODECS),
     default=None,
     help="Parquet codec (default zstd). JSON Lines takes it from the suffix.",
 )
@@ -54,7 +51,7 @@ def convert(
     reader = read(list(inputs), batch_size=65536)
     rows = 0
     with (
-        open_output(output, reader.schema, compression) as out,
+        _writer(output, reader.schema, compression) as out,
         rows_bar("converting") as bar,
     ):
         for batch in reader:
@@ -118,7 +115,7 @@ def dedupe(
     reader = read(list(inputs), batch_size=65536)
     read_rows = kept = 0
     with (
-        open_output(output, reader.schema, compression) as out,
+        _writer(output, reader.schema, compression) as out,
         rows_bar("deduplicating") as bar,
     ):
         for batch in reader:
@@ -146,54 +143,11 @@ def _dedupe_human(report: dict[str, Any]) -> str:
     )
 
 
-class open_output:
-    """A streaming Parquet or JSON Lines writer chosen by the output's suffix."""
-
-    def __init__(self, path: str, schema: Any, compression: str | None) -> None:
-        suffix = Path(path).suffix.lower()
-        self.path = path
-        self.temp = f"{path}.tmp-{os.getpid()}"
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            self._parquet = pq.ParquetWriter(
-                self.temp, schema, compression=compression or "zstd"
-            )
-            self._jsonl = None
-        elif suffix in _JSONL_SUFFIXES and (
-            suffix in (".jsonl", ".ndjson")
-            or Path(path).name.lower().endswith((".jsonl" + suffix, ".ndjson" + suffix))
-        ):
-            if compression is not None:
-                raise click.BadParameter(
-                    "JSON Lines compression comes from the suffix (.jsonl.zst, .jsonl.gz)",
-                    param_hint="--compression",
-                )
-            self._parquet = None
-            self._jsonl = _core.JsonlWriter(path, _JSONL_SUFFIXES[suffix])
-        else:
-            raise click.BadParameter(
-                f"{path}: write .parquet, .jsonl, .jsonl.zst or .jsonl.gz",
-                param_hint="--output",
-            )
-
-    def write(self, batch: Any) -> None:
-        """Append a record batch."""
-        if self._parquet is not None:
-            self._parquet.write_batch(batch)
-        else:
-            self._jsonl.write(batch)
-
-    def __enter__(self) -> open_output:
-        return self
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-            if kind is None:
-                os.replace(self.temp, self.path)
-            else:
-                os.remove(self.temp)
-        elif kind is None:
-            self._jsonl.close()
-        # an unclosed JsonlWriter removes its temporary file when collected
+def _writer(output: str, schema: Any, compression: str | None) -> Writer:
+    """The output's writer; a suffix or codec it cannot write is a usage error (exit 2)."""
+    try:
+        return Writer(output, schema, compression)
+    except InvalidArgumentError as err:
+        hint = "--compression" if err.name == "compression" else "--output"
+        reason = str(err).split(": ", 1)[-1]
+        raise click.BadParameter(reason, param_hint=hint) from None

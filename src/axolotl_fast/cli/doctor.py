@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from axolotl_fast.cli import emit, json_option, main
+from axolotl_fast.cli.app import emit, json_option, main
 
 PACKAGES = ("axolotl_fast", "axolotl", "datasets", "pyarrow", "torch", "transformers")
 PLUGIN_ENTRY = "axolotl_fast:FastPlugin"
@@ -110,8 +110,12 @@ def _notes(build: dict[str, Any]) -> list[Problem]:
 def _config_problems(path: str) -> list:
     import yaml
 
-    from axolotl_fast.args import AxolotlFastConfig
-    from axolotl_fast.config_checks import BLOCK_KEY, check_raw_config, lists_plugin
+    from axolotl_fast.integration.args import AxolotlFastConfig
+    from axolotl_fast.integration.config_checks import (
+        BLOCK_KEY,
+        check_raw_config,
+        lists_plugin,
+    )
 
     with open(path, encoding="utf-8") as handle:
         cfg = yaml.safe_load(handle) or {}

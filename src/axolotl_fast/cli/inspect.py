@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
-from axolotl_fast import _core
-from axolotl_fast.cli import emit, input_errors, json_option, main
+from axolotl_fast.cli.app import emit, input_errors, json_option, main
 from axolotl_fast.cli.progress import rows_bar
-from axolotl_fast.reader import read, source_files
+from axolotl_fast.reader import detect_format, read, source_files
 
 __all__ = ["describe"]
 
@@ -37,7 +36,7 @@ def inspect(paths: tuple[str, ...], head: int, as_json: bool) -> None:
 
 def describe(path: str, head: int = 3) -> dict[str, Any]:
     """The facts about one file, as ``inspect --json`` prints them."""
-    fmt, compression = _core.detect_format(path)
+    fmt, compression = detect_format(path)
     schema = read(path, format=fmt).schema
     report: dict[str, Any] = {
         "path": path,

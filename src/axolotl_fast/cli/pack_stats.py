@@ -8,7 +8,7 @@ from typing import Any
 import click
 import numpy as np
 
-from axolotl_fast.cli import emit, input_errors, json_option, main
+from axolotl_fast.cli.app import emit, input_errors, json_option, main
 from axolotl_fast.cli.progress import rows_bar
 from axolotl_fast.reader import read
 

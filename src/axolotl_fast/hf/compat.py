@@ -1,0 +1,192 @@
+"""Whether the Rust reader's table is the one HF's builder would make from the same bytes.
+
+HF's builders do a few things beyond reading; the loader mirrors or refuses them, and every
+refusal is a :class:`~axolotl_fast.hf.plan.LoaderFallback` naming the entry and the reason:
+
+* ``parquet``: Parquet files; features from the schema's ``huggingface`` metadata, which the
+  reader keeps. Compressed Parquet and Arrow files are refused (HF does not read them either).
+* ``arrow``: Arrow IPC, stream or file (the reader tells them apart by their first bytes).
+* ``json``: a file whose first byte (after a BOM) is ``[`` is a JSON array of objects
+  (:func:`json_format`); anything else is JSON Lines. HF re-encodes arrays with pandas' ujson,
+  which rounds floats to 10 decimals, so an array with a float column is refused
+  (:func:`check_table`). HF stores nested objects whose key sets differ within the first
+  10 MiB as JSON strings (:func:`check_mixed_structs`) and turns files that look like agent
+  traces into another schema (:func:`check_agent_traces`): both are checked with ``datasets``'
+  own functions and refused.
+* ``text``: one ``text`` row per line; HF also ends a line at a lone CR (universal newlines),
+  the reader does not, so a whole-file read with such a line is refused (:func:`check_table`);
+  the streaming path splits those lines itself.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from axolotl_fast.errors import AxolotlFastError
+from axolotl_fast.hf.plan import COMPRESSION_SUFFIXES, EntryPlan, LoaderFallback
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from datasets import Features
+
+__all__ = [
+    "check_agent_traces",
+    "check_mixed_structs",
+    "check_table",
+    "json_format",
+    "open_decompressed",
+    "reader_format",
+    "reader_refusal",
+    "single_format",
+]
+
+# HF's Json builder reads, and checks for mixed struct types, in chunks of this size.
+_JSON_CHUNK = 10 << 20
+_SNIFF_BYTES = 4096
+
+
+def reader_refusal(entry: str, err: AxolotlFastError | OSError) -> LoaderFallback:
+    """The fallback for a file the Rust reader refused, with the first line of its reason."""
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return LoaderFallback(entry, f"the Rust reader refused it: {reason}")
+
+
+def reader_format(entry: str, file: str, builder: str) -> str:
+    """The ``axolotl_fast.read`` format for one file of an HF builder.
+
+    Raises:
+        LoaderFallback: The builder's reading of this file is not mirrored.
+    """
+    compressed = file.lower().endswith(COMPRESSION_SUFFIXES)
+    if builder in ("parquet", "arrow") and compressed:
+        raise LoaderFallback(entry, f"compressed {builder} file {Path(file).name}")
+    if builder == "parquet":
+        return "parquet"
+    if builder == "arrow":
+        return (
+            "arrow_stream"  # the reader tells IPC file from stream by the first bytes
+        )
+    if builder == "text":
+        return "text"
+    if builder == "json":
+        return json_format(entry, file)
+    raise LoaderFallback(entry, f"the {builder!r} builder is left to axolotl")
+
+
+def single_format(plan: EntryPlan) -> str:
+    """The one reader format of a ``"files"`` plan.
+
+    Raises:
+        LoaderFallback: The files need different formats, or one is not read.
+    """
+    assert plan.builder is not None
+    formats = {reader_format(plan.path, f, plan.builder) for f in plan.files}
+    if len(formats) != 1:
+        raise LoaderFallback(plan.path, f"files of mixed formats {sorted(formats)}")
+    return formats.pop()
+
+
+def check_table(plan: EntryPlan, fmt: str, table: pa.Table) -> None:
+    """Refuse tables HF's builder would have made differently from the same bytes."""
+    import pyarrow.compute as pc
+
+    if fmt == "json" and any(_has_float(field.type) for field in table.schema):
+        # HF turns arrays into JSON Lines with pandas' ujson, which keeps 10 decimals.
+        raise LoaderFallback(plan.path, "floats in a JSON array (HF rounds them)")
+    if fmt == "text" and pc.any(pc.match_substring(table["text"], "\r")).as_py():
+        # HF opens text files with universal newlines: a lone CR ends a line too.
+        raise LoaderFallback(
+            plan.path, "carriage returns inside lines (HF splits there)"
+        )
+
+
+def _has_float(arrow_type: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_floating(arrow_type):
+        return True
+    return any(
+        _has_float(arrow_type.field(i).type) for i in range(arrow_type.num_fields)
+    )
+
+
+def open_decompressed(entry: str, file: str) -> Any:
+    """Open ``file`` for binary reading, decompressed by its extension (as HF extracts it)."""
+    import fsspec
+
+    try:
+        return fsspec.open(file, "rb", compression="infer").open()
+    except Exception as err:  # an unknown or uninstalled codec
+        raise LoaderFallback(
+            entry, f"cannot decompress {Path(file).name}: {err}"
+        ) from err
+
+
+def _head(entry: str, file: str) -> bytes:
+    with open_decompressed(entry, file) as stream:
+        head = stream.read(_SNIFF_BYTES)
+    return head[len(codecs.BOM_UTF8) :] if head.startswith(codecs.BOM_UTF8) else head
+
+
+def json_format(entry: str, file: str) -> str:
+    """``json`` for a JSON array of objects, ``jsonl`` otherwise, as HF's Json builder decides."""
+    head = _head(entry, file)
+    if head.startswith(b"["):
+        # HF: `b"{" in batch[:100].split(b'"', 1)[0]` means a list of objects.
+        if b"{" not in head[:100].split(b'"', 1)[0]:
+            raise LoaderFallback(entry, "a JSON array of non-objects (HF wraps them)")
+        return "json"
+    if head.lstrip().startswith(b"["):
+        raise LoaderFallback(
+            entry, "a JSON array after whitespace (HF reads it with pandas)"
+        )
+    return "jsonl"
+
+
+def check_mixed_structs(entry: str, file: str) -> None:
+    """Refuse what HF's Json builder would store as JSON strings (``on_mixed_types``)."""
+    try:
+        from datasets.utils.json import find_mixed_struct_types_field_paths, ujson_loads
+    except ImportError:  # a datasets without the feature
+        return
+    with open_decompressed(entry, file) as stream:
+        batch = stream.read(_JSON_CHUNK)
+        if batch.startswith(codecs.BOM_UTF8):
+            batch = batch[len(codecs.BOM_UTF8) :]
+        if batch.startswith(b"["):
+            examples = ujson_loads(batch + stream.read())
+        else:
+            batch += _readline(stream)
+            try:
+                examples = [ujson_loads(line) for line in batch.splitlines()]
+            except ValueError:  # HF skips the check then, and so do we
+                return
+    paths = find_mixed_struct_types_field_paths(examples)
+    if paths:
+        where = ", ".join("/".join(str(p) for p in path) for path in paths)
+        raise LoaderFallback(
+            entry, f"objects with differing keys at {where} (HF JSON-encodes)"
+        )
+
+
+def _readline(stream: Any) -> bytes:
+    """The rest of the current line (zstd streams have no ``readline``; HF copes the same way)."""
+    try:
+        return stream.readline()
+    except (AttributeError, io.UnsupportedOperation):
+        from datasets.utils.file_utils import readline
+
+        return readline(stream)
+
+
+def check_agent_traces(entry: str, features: Features) -> None:
+    """Refuse files HF's Json builder would convert as agent traces."""
+    try:
+        from datasets.packaged_modules.json.json import has_agent_traces_markers
+    except ImportError:
+        return
+    if has_agent_traces_markers(features):
+        raise LoaderFallback(entry, "looks like agent traces, which HF converts")

@@ -1,0 +1,115 @@
+"""Read planned dataset entries with the Rust reader into Arrow-backed ``datasets.Dataset``s.
+
+:func:`read_entry` takes an :class:`~axolotl_fast.hf.plan.EntryPlan` and returns what
+``load_dataset`` / ``load_from_disk`` would have returned for it: the same rows, columns and
+features, in a ``datasets.Dataset`` over the reader's output memory-mapped from the loader's
+own Arrow cache file (:mod:`axolotl_fast.hf.arrow_cache`; no Python rows, no HF builder).
+
+Files are read only where :mod:`axolotl_fast.hf.compat` says the table is the one HF's
+builder would make; a ``saved`` plan (a ``save_to_disk`` dataset) has its Arrow shards
+memory-mapped in place (they are already what the loader's cache holds), with its
+``dataset_info.json`` features, ``state.json`` fingerprint, split and format.
+
+A file the reader rejects (a format or compression this build does not read, a type conflict)
+raises :class:`~axolotl_fast.hf.plan.LoaderFallback`, never a half-read dataset.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from axolotl_fast.errors import AxolotlFastError
+from axolotl_fast.hf.arrow_cache import mapped_table
+from axolotl_fast.hf.compat import (
+    check_agent_traces,
+    check_mixed_structs,
+    check_table,
+    reader_refusal,
+    single_format,
+)
+from axolotl_fast.hf.plan import EntryPlan, LoaderFallback
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+__all__ = ["read_entry"]
+
+
+def read_entry(plan: EntryPlan) -> Dataset:
+    """Read one planned entry into a ``datasets.Dataset``.
+
+    Args:
+        plan: The entry's plan (``kind`` ``"files"`` or ``"saved"``).
+
+    Returns:
+        An Arrow-backed dataset equal to what axolotl's loader returns for the entry.
+
+    Raises:
+        LoaderFallback: The reader cannot reproduce the entry exactly.
+    """
+    if plan.kind == "saved":
+        return _read_saved(plan)
+    return _read_files(plan)
+
+
+def _read_files(plan: EntryPlan) -> Dataset:
+    from datasets import Dataset, NamedSplit
+
+    fmt = single_format(plan)
+    if plan.builder == "json":
+        check_mixed_structs(plan.path, plan.files[0])
+    table = _read_table(plan, fmt)
+    check_table(plan, fmt, table.table)
+    split = NamedSplit(plan.split) if plan.split else None
+    dataset = Dataset(table, split=split)
+    if plan.builder == "json":
+        check_agent_traces(plan.path, dataset.features)
+    return dataset
+
+
+def _read_saved(plan: EntryPlan) -> Dataset:
+    """Mirror ``Dataset.load_from_disk``.
+
+    Its shards are already Arrow IPC stream files, which is what the loader's cache would
+    hold: they are memory-mapped where they are, as ``load_from_disk`` does, not copied.
+    """
+    import pyarrow as pa
+    from datasets import Dataset, DatasetInfo, Split
+    from datasets.table import MemoryMappedTable, concat_tables
+
+    assert plan.saved_dir is not None
+    directory = Path(plan.saved_dir)
+    state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
+    info_dict = json.loads(
+        (directory / "dataset_info.json").read_text(encoding="utf-8")
+    )
+    try:
+        table = concat_tables([MemoryMappedTable.from_file(f) for f in plan.files])
+    except (pa.ArrowInvalid, OSError) as err:
+        raise LoaderFallback(plan.path, f"unreadable Arrow shard: {err}") from err
+    split = state.get("_split")
+    dataset = Dataset(
+        table,
+        info=DatasetInfo.from_dict(info_dict),
+        split=Split(split) if split is not None else None,
+        fingerprint=state["_fingerprint"],
+    )
+    return dataset.with_format(
+        type=state.get("_format_type"),
+        format_kwargs=state.get("_format_kwargs") or {},
+        columns=state.get("_format_columns"),
+        output_all_columns=state.get("_output_all_columns", False),
+    )
+
+
+def _read_table(plan: EntryPlan, format: str) -> Any:
+    """The entry's files read into the loader's Arrow cache, memory-mapped.
+
+    See :mod:`axolotl_fast.hf.arrow_cache`.
+    """
+    try:
+        return mapped_table(plan.files, format)
+    except (AxolotlFastError, OSError) as err:
+        raise reader_refusal(plan.path, err) from err
