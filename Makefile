@@ -16,8 +16,8 @@ venv: ## build (or find) the cached venv and print its path
 	@bash scripts/venv.sh
 
 .PHONY: build
-build: ## build the extension (debug) into the venv
-	VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop
+build: ## build the extension (debug, with the test-only hooks) into the venv
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop --features test-hooks
 
 .PHONY: build-release
 build-release: ## build the extension (release, for benchmarks) into the venv
@@ -32,8 +32,12 @@ wheel-check: ## build the release wheel, smoke-test it in fresh Python 3.11 / 3.
 	bash scripts/wheel-check.sh
 
 .PHONY: test
-test: ## run every test: lint, cargo test, pytest (README's test command)
+test: ## README's test command: lint, cargo test (+ fuzz seed replay), pytest
 	bash scripts/test.sh
+
+.PHONY: release-check
+release-check: ## the release wheel in fresh venvs + the benchmark smoke run (CI runs it)
+	bash scripts/release-check.sh
 
 .PHONY: test-rust
 test-rust: ## cargo test on the Rust core
@@ -41,14 +45,14 @@ test-rust: ## cargo test on the Rust core
 
 .PHONY: test-python
 test-python: build ## pytest without the slow end-to-end axolotl runs
-	$(OFFLINE) $(VENV)/bin/python -m pytest -m "not e2e"
+	$(OFFLINE) $(VENV)/bin/python -m pytest -m "not e2e and not wheel and not bench"
 
 .PHONY: test-e2e
 test-e2e: build ## the end-to-end `axolotl preprocess` / `axolotl train` tests
 	$(OFFLINE) $(VENV)/bin/python -m pytest -m e2e
 
 .PHONY: fuzz
-fuzz: ## short fuzz run of every cargo-fuzz target (FUZZ_SECONDS=300 for a long run)
+fuzz: ## libFuzzer run of every target, 15 s each (FUZZ_SECONDS=300 for a long run; nightly)
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 .PHONY: lint

@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Run every test: lint (fmt, clippy, ruff, stub check), `cargo test` on the Rust core, a short
-# fuzz run of every cargo-fuzz target (scripts/fuzz.sh), a release wheel, and pytest: unit
-# tests, the end-to-end `axolotl preprocess` / `axolotl train` runs, the 2-process tests, the
-# wheel in fresh 3.11 / 3.12 venvs and a quick benchmark run (both with that wheel).
-# Works on a fresh machine: the Python >= 3.12 venv with axolotl 0.21 is built on first use
-# and cached outside the clone (scripts/venv.sh).
+# README's test command: every test a change must pass, and quick enough to run often.
+#
+#   1. the extension, debug build with the test-only hooks (`--features test-hooks`);
+#   2. lint: rustfmt, clippy -D warnings, ruff, stubtest of _core.pyi;
+#   3. `cargo test`: the Rust core, with every committed fuzz seed and regression input
+#      replayed through the fuzz targets' invariant checks (rust/tests/fuzz_seeds.rs);
+#   4. pytest: unit, property, parity, end-to-end `axolotl preprocess` / `axolotl train` and
+#      2-process tests.
+#
+# The release wheel in fresh venvs and the benchmark smoke run are `make release-check`
+# (scripts/release-check.sh); the time-boxed libFuzzer run is `make fuzz`. CI runs them after
+# this command (.ci/run). Works on a fresh machine: the Python >= 3.12 venv with axolotl 0.21
+# is built on first use and cached outside the clone (scripts/venv.sh). Each step prints how
+# long it took.
 #
 #   bash scripts/test.sh [PYTEST ARGS...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-echo ">> build the extension (debug) into $venv"
-VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet
+source scripts/timing.sh
+
+step "build the extension (debug, test hooks) into $venv"
+VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet --features test-hooks
+step "lint"
 bash scripts/lint.sh "$venv"
-echo ">> cargo test"
+step "cargo test (core, fuzz seed replay)"
 cargo test --quiet
-echo ">> fuzz: every target, short run (fixed seed; docs/fuzzing.md has the long run)"
-FUZZ_SEED=1 bash scripts/fuzz.sh
-echo ">> release wheel (for the wheel check and the benchmark smoke run)"
-wheels=target/test-wheel
-rm -rf "$wheels"
-# Release dependencies are built once per machine, in a target dir beside the cached venv.
-CARGO_TARGET_DIR="${AXOLOTL_FAST_CACHE:-$HOME/.cache/axolotl_fast}/release-target" \
-  "$venv/bin/maturin" build --quiet --release --out "$wheels"
-wheel=$(ls "$wheels"/axolotl_fast-*.whl)
-echo ">> pytest"
-AXOLOTL_FAST_WHEEL="$wheel" AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest "$@"
+step "pytest"
+AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest -m "not wheel and not bench" "$@"
+step_done

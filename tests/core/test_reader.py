@@ -311,13 +311,13 @@ def test_reading_releases_the_gil(tmp_path):
     # the main thread can count while next_batch runs only if the call releases the GIL.
     path = tmp_path / "big.parquet"
     pq.write_table(pa.table({"text": [f"row {i} " * 8 for i in range(200_000)]}), path)
-    reader = axolotl_fast.read(path, batch_size=200_000)
+    batches = iter(axolotl_fast.read(path, batch_size=200_000))
     entered, left = threading.Event(), threading.Event()
     counted = 0
 
     def read_one() -> None:
         entered.set()
-        reader._core.next_batch()
+        next(batches)
         left.set()
 
     previous = sys.getswitchinterval()

@@ -123,7 +123,7 @@ def test_takes_over_a_plain_packed_config(plugin_manager):
 def test_declines_beside_another_plugin_that_picks_trainers(plugin_manager):
     from axolotl.integrations.base import BasePlugin
 
-    from axolotl_fast.integration.data.load import _config_not_handled
+    from axolotl_fast.integration.data.load import load_datasets
 
     class TrainerPicker(BasePlugin):
         def get_trainer_cls(self, cfg):
@@ -138,5 +138,8 @@ def test_declines_beside_another_plugin_that_picks_trainers(plugin_manager):
     assert "plugin TrainerPicker can choose the trainer" in note
     from axolotl_fast.integration.args import AxolotlFastConfig
 
-    reason = _config_not_handled(cfg(datasets=[{"path": "x"}]), AxolotlFastConfig())
-    assert reason == "plugin TrainerPicker also implements load_datasets"
+    outcome = load_datasets(cfg(datasets=[{"path": "x"}]), AxolotlFastConfig())
+    assert outcome.meta is None
+    assert outcome.note == (
+        "axolotl loaded the data: plugin TrainerPicker also implements load_datasets"
+    )
