@@ -9,9 +9,9 @@ from typing import Any, NoReturn, final
 import pyarrow as pa
 
 __all__ = [
+    "HashSet",
     "JsonlWriter",
     "Reader",
-    "SeenSet",
     "__version__",
     "_after_fork_in_child",
     "_mark_pool_used",
@@ -106,10 +106,10 @@ def pack_lengths(
     """Pack samples by token length (see ``axolotl_fast.pack``)."""
 
 @final
-class SeenSet:
+class HashSet:
     """A set of row keys; use ``axolotl_fast.HashSet``."""
 
-    def __new__(cls, hash: str) -> SeenSet: ...
+    def __new__(cls, hash: str) -> HashSet: ...
     @property
     def hash(self) -> str:
         """The hash of the keys."""
@@ -144,10 +144,10 @@ class SeenSet:
         """Write the set to ``path`` (atomically)."""
 
     @staticmethod
-    def load(path: str | PathLike[str]) -> SeenSet:
+    def load(path: str | PathLike[str]) -> HashSet:
         """Read a set written by ``save``."""
 
-    def copy(self) -> SeenSet:
+    def copy(self) -> HashSet:
         """An independent copy of the set."""
 
 @final

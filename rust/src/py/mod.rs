@@ -26,7 +26,7 @@ mod _core {
     #[pymodule_export]
     use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]
-    use super::dedupe::PySeenSet;
+    use super::dedupe::PyHashSet;
     #[pymodule_export]
     use super::error::_raise_core_error;
     #[pymodule_export]
