@@ -20,7 +20,7 @@ __all__ = [
     "detect_format",
     "list_files",
     "open_reader",
-    "pack_lengths",
+    "pack",
     "pad_feature",
     "varlen_boundaries",
 ]
@@ -93,7 +93,7 @@ def open_reader(
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
 
-def pack_lengths(
+def pack(
     lengths: list[pa.Array],
     max_length: int,
     strategy: str = "bfd",

@@ -30,7 +30,7 @@ mod _core {
     #[pymodule_export]
     use super::error::_raise_core_error;
     #[pymodule_export]
-    use super::pack::pack_lengths;
+    use super::pack::pack;
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
     #[pymodule_export]
