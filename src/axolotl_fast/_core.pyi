@@ -115,7 +115,7 @@ class HashSet:
         """The hash of the keys."""
 
     @property
-    def allocated_bytes(self) -> int:
+    def nbytes(self) -> int:
         """The memory the set holds, in bytes."""
 
     def __len__(self) -> int: ...

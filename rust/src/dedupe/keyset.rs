@@ -41,7 +41,7 @@ impl KeySet {
     }
 
     /// The memory the set holds, in bytes.
-    pub fn allocated_bytes(&self) -> usize {
+    pub fn nbytes(&self) -> usize {
         self.slots.capacity() * size_of::<u128>()
     }
 
@@ -162,11 +162,7 @@ mod tests {
             state = state.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645) + 1;
             set.insert(state);
             if n >= 1000 {
-                assert!(
-                    set.allocated_bytes() <= 32 * n,
-                    "{} bytes for {n}",
-                    set.allocated_bytes()
-                );
+                assert!(set.nbytes() <= 32 * n, "{} bytes for {n}", set.nbytes());
             }
         }
     }

@@ -40,8 +40,8 @@ impl PyHashSet {
 
     /// The memory the set holds, in bytes.
     #[getter]
-    fn allocated_bytes(&self) -> usize {
-        self.seen.keys().allocated_bytes()
+    fn nbytes(&self) -> usize {
+        self.seen.keys().nbytes()
     }
 
     fn __len__(&self) -> usize {
