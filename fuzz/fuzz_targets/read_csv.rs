@@ -1,4 +1,4 @@
-//! Fuzz target: CSV and TSV through `axolotl_fast::read::open`.
+//! Fuzz target: CSV and TSV through `axolotl_fast::read::read`.
 //!
 //! Case: `[options, variant, file bytes...]`; the variant names the file `input.csv` or
 //! `input.tsv`. Options bit 6 passes a fixed `schema=`.

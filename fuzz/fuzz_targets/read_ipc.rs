@@ -1,4 +1,4 @@
-//! Fuzz target: Arrow IPC files and streams through `axolotl_fast::read::open`.
+//! Fuzz target: Arrow IPC files and streams through `axolotl_fast::read::read`.
 //!
 //! Case: `[options, variant, file bytes...]`; the variant names the file `input.arrow` (the
 //! bytes decide file or stream), `input.feather` (file) or `input.arrows` (stream).

@@ -1,4 +1,4 @@
-//! Fuzz target: JSON Lines and `.json` (array or lines) through `axolotl_fast::read::open`.
+//! Fuzz target: JSON Lines and `.json` (array or lines) through `axolotl_fast::read::read`.
 //!
 //! Case: `[options, variant, file bytes...]`; the variant names the file `input.jsonl` or
 //! `input.json`. Options bit 6 passes a fixed `schema=`.

@@ -1,4 +1,4 @@
-//! Fuzz target: Parquet files through `axolotl_fast::read::open` (see `fuzz_support::read_check`).
+//! Fuzz target: Parquet files through `axolotl_fast::read::read` (see `fuzz_support::read_check`).
 //!
 //! Case: `[options, variant (unused), file bytes...]`; the file is named `input.parquet`.
 

@@ -1,4 +1,4 @@
-//! Fuzz target: plain text (one `text` row per line) through `axolotl_fast::read::open`.
+//! Fuzz target: plain text (one `text` row per line) through `axolotl_fast::read::read`.
 //!
 //! Case: `[options, variant (unused), file bytes...]`; the file is named `input.txt`. Beyond
 //! the shared invariants, a complete read has one row per line (unless the bytes start with a

@@ -2,7 +2,7 @@
 //!
 //! A reader case is `[options byte, variant byte, file bytes...]`: the options byte picks the
 //! [`Settings`], the variant byte is the target's (file extension, codec), the rest is written
-//! to a scratch file and opened with `axolotl_fast::read::open`, as Python does.
+//! to a scratch file and opened with `axolotl_fast::read::read`, as Python does.
 //!
 //! Invariants: `open` and every `next_batch` return `Ok` or a typed `Err` (`DataFormat`, or
 //! `InvalidArgument` for a projection the file cannot satisfy); never a panic, never
@@ -143,7 +143,7 @@ pub fn read_file(path: &Path, options: ReadOptions) -> Outcome {
         skipped: 0,
         cut: false,
     };
-    let mut reader = match read::open(&[path.to_path_buf()], options) {
+    let mut reader = match read::read(&[path.to_path_buf()], options) {
         Ok(reader) => reader,
         Err(err) => {
             check_error(&err);

@@ -18,10 +18,10 @@ __all__ = [
     "_raise_core_error",
     "build_info",
     "detect_format",
-    "list_files",
-    "open_reader",
     "pack",
     "pad_feature",
+    "read",
+    "source_files",
     "varlen_boundaries",
 ]
 
@@ -61,7 +61,7 @@ def detect_format(
 ) -> tuple[str, str]:
     """The format and compression the reader would use for ``path``."""
 
-def list_files(paths: list[str | PathLike[str]]) -> list[str]:
+def source_files(paths: list[str | PathLike[str]]) -> list[str]:
     """The files a source list stands for, in reading order (directories expanded)."""
 
 def pad_feature(
@@ -79,7 +79,7 @@ def pad_feature(
 def varlen_boundaries(position_ids: bytes) -> tuple[bytearray, int]:
     """``cu_seqlens`` (int32 bytes) and the longest segment of packed position ids."""
 
-def open_reader(
+def read(
     paths: list[str | PathLike[str]],
     batch_size: int,
     columns: list[str] | None = None,

@@ -34,7 +34,7 @@ mod _core {
     #[pymodule_export]
     use super::parallel::{_after_fork_in_child, _mark_pool_used};
     #[pymodule_export]
-    use super::read::{PyReader, detect_format, list_files, open_reader};
+    use super::read::{PyReader, detect_format, read, source_files};
     #[pymodule_export]
     use super::write::PyJsonlWriter;
 

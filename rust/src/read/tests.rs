@@ -9,7 +9,7 @@ use arrow::ipc::writer::{FileWriter, StreamWriter};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
-use super::{Format, ReadOptions, open};
+use super::{Format, ReadOptions, read};
 use crate::error::{Error, Result};
 
 fn batch(start: i64, rows: i64) -> Result<RecordBatch> {
@@ -56,7 +56,7 @@ fn write_ipc(path: &Path, batches: &[RecordBatch], stream: bool) -> Result<()> {
 fn ids(sources: &[PathBuf], options: ReadOptions) -> Result<(Vec<usize>, Vec<i64>)> {
     let mut sizes = Vec::new();
     let mut values = Vec::new();
-    for batch in open(sources, options)? {
+    for batch in read(sources, options)? {
         let batch = batch?;
         sizes.push(batch.num_rows());
         let column = batch
@@ -117,7 +117,7 @@ fn columns_are_projected_in_the_requested_order() -> Result<()> {
             columns: Some(vec!["text".into(), "id".into()]),
             ..ReadOptions::default()
         };
-        let reader = open(&[path], opts)?;
+        let reader = read(&[path], opts)?;
         let names: Vec<_> = reader
             .schema()
             .fields()
@@ -141,7 +141,7 @@ fn a_missing_column_names_the_columns_the_file_has() -> Result<()> {
         columns: Some(vec!["nope".into()]),
         ..ReadOptions::default()
     };
-    let err = open(&[path], opts).err().map(|e| e.to_string());
+    let err = read(&[path], opts).err().map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
         Some("invalid value for `columns`: no column \"nope\"; the file has id, text")
@@ -181,7 +181,7 @@ fn bad_inputs_give_typed_errors_naming_the_file() -> Result<()> {
     }
     let missing = dir.path().join("missing.parquet");
     assert!(matches!(
-        open(&[missing], options(10)),
+        read(&[missing], options(10)),
         Err(Error::NotFound { .. })
     ));
     Ok(())
@@ -224,7 +224,7 @@ fn forced_format_is_checked_against_the_bytes() -> Result<()> {
         ..ReadOptions::default()
     };
     assert!(matches!(
-        open(&[path], forced),
+        read(&[path], forced),
         Err(Error::DataFormat { .. })
     ));
     Ok(())
@@ -232,6 +232,6 @@ fn forced_format_is_checked_against_the_bytes() -> Result<()> {
 
 #[test]
 fn zero_batch_size_is_rejected() {
-    let err = open(&[PathBuf::from("x")], options(0)).err();
+    let err = read(&[PathBuf::from("x")], options(0)).err();
     assert!(matches!(err, Some(Error::InvalidArgument { ref name, .. }) if name == "batch_size"));
 }
