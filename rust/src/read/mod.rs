@@ -1,19 +1,19 @@
 //! Streaming readers: local dataset files into Arrow record batches.
 //!
 //! [`read`] expands the sources into a deterministic list of files ([`files`]), detects each
-//! file's format from its extension and confirms it by its magic bytes ([`format`]), opens a
-//! per-format batch stream ([`formats`]), and re-chunks the concatenation of all files into
-//! batches of exactly `batch_size` rows ([`rebatch`]; the last may be shorter). Memory is
-//! bounded by the batches in flight, never by the file size.
+//! file's format from its extension and confirms it by its magic bytes ([`format`]), opens
+//! the format's decoder as one file's batch stream ([`file_batches`]), and re-chunks the
+//! concatenation of all files into batches of exactly `batch_size` rows ([`rebatch`]; the last
+//! may be shorter). Memory is bounded by the batches in flight, never by the file size.
 //!
 //! Formats: Parquet (streamed by row group, column projection), Arrow IPC file and stream
 //! (including lz4/zstd IPC body compression), and the text formats of [`text`] (JSON Lines,
 //! JSON arrays, CSV, TSV, plain text), optionally gzip/zstd/bz2/xz/lz4 compressed.
 
 pub mod compression;
+pub mod file_batches;
 pub mod files;
 pub mod format;
-pub mod formats;
 pub mod ipc_guard;
 pub mod parquet_groups;
 pub mod prefetch;
@@ -29,8 +29,8 @@ use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
 pub use compression::Compression;
+use file_batches::FileBatches;
 pub use format::Format;
-use formats::FileBatches;
 use rebatch::Rebatcher;
 pub use text::{OnError, SkipLog, Skipped};
 
