@@ -18,6 +18,7 @@ mod tests;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::str::FromStr;
 
 use arrow::array::RecordBatch;
 use rayon::prelude::*;
@@ -46,17 +47,8 @@ pub enum HashKind {
 }
 
 impl HashKind {
-    /// Parses the name used in the Python API (`"xxh3_128"` or `"sha256"`).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "xxh3_128" => Ok(HashKind::Xxh3_128),
-            "sha256" => Ok(HashKind::Sha256),
-            other => Err(Error::invalid_argument(
-                "hash",
-                format!("expected \"xxh3_128\" or \"sha256\", got {other:?}"),
-            )),
-        }
-    }
+    /// Every hash's name, as `FromStr` takes it and [`HashKind::name`] gives it.
+    pub const NAMES: [&'static str; 2] = ["xxh3_128", "sha256"];
 
     /// The name used in the Python API.
     pub fn name(self) -> &'static str {
@@ -77,6 +69,19 @@ impl HashKind {
         [HashKind::Xxh3_128, HashKind::Sha256]
             .into_iter()
             .find(|kind| kind.code() == code)
+    }
+}
+
+impl FromStr for HashKind {
+    type Err = Error;
+
+    /// Parses the name used in the Python API (one of [`HashKind::NAMES`]).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "xxh3_128" => Ok(HashKind::Xxh3_128),
+            "sha256" => Ok(HashKind::Sha256),
+            other => Err(Error::unknown_value("hash", other, &HashKind::NAMES)),
+        }
     }
 }
 

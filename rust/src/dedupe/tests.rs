@@ -195,3 +195,18 @@ fn integer_runs_take_their_width_from_the_values() {
     let minus_one = keys(&[signed(vec![vec![-1]])])[0];
     assert_ne!(big, minus_one);
 }
+
+#[test]
+fn hash_names_parse_back_and_unknown_names_are_invalid_arguments() {
+    for name in HashKind::NAMES {
+        assert_eq!(
+            name.parse::<HashKind>().map(HashKind::name).ok(),
+            Some(name)
+        );
+    }
+    let err = "md5".parse::<HashKind>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value for `hash`: unknown value 'md5'; expected one of xxh3_128, sha256"
+    );
+}

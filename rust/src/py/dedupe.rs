@@ -28,7 +28,7 @@ impl PyHashSet {
     #[new]
     fn new(hash: &str) -> PyResult<Self> {
         Ok(PyHashSet {
-            seen: HashSet::new(HashKind::parse(hash)?),
+            seen: HashSet::new(hash.parse::<HashKind>()?),
         })
     }
 

@@ -47,10 +47,10 @@ pub fn pack<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = PackOptions {
         max_length,
-        strategy: Strategy::parse(strategy)?,
+        strategy: strategy.parse::<Strategy>()?,
         max_per_bin,
         seed,
-        oversize: Oversize::parse(oversize)?,
+        oversize: oversize.parse::<Oversize>()?,
         group_size,
     };
     let lengths = arrays(lengths);

@@ -190,17 +190,7 @@ pub fn read(
     let compression = compression
         .map(|name| name.parse::<Compression>())
         .transpose()?;
-    let on_error = match on_error {
-        "raise" => OnError::Raise,
-        "skip" => OnError::Skip,
-        other => {
-            return Err(Error::invalid_argument(
-                "on_error",
-                format!("expected \"raise\" or \"skip\", got {other:?}"),
-            )
-            .into());
-        }
-    };
+    let on_error = on_error.parse::<OnError>()?;
     let skips = Arc::new(SkipLog::default());
     let options = ReadOptions {
         batch_size,

@@ -9,7 +9,7 @@ use arrow::ipc::writer::{FileWriter, StreamWriter};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
-use super::{Format, ReadOptions, read};
+use super::{Compression, Format, OnError, ReadOptions, read};
 use crate::error::{Error, Result};
 
 fn batch(start: i64, rows: i64) -> Result<RecordBatch> {
@@ -234,4 +234,44 @@ fn forced_format_is_checked_against_the_bytes() -> Result<()> {
 fn zero_batch_size_is_rejected() {
     let err = read(&[PathBuf::from("x")], options(0)).err();
     assert!(matches!(err, Some(Error::InvalidArgument { ref name, .. }) if name == "batch_size"));
+}
+
+#[test]
+fn format_compression_and_on_error_names_parse_and_unknown_names_are_invalid_arguments() {
+    for name in Format::NAMES {
+        assert_eq!(name.parse::<Format>().map(Format::name).ok(), Some(name));
+    }
+    for name in Compression::NAMES {
+        assert_eq!(
+            name.parse::<Compression>().map(Compression::name).ok(),
+            Some(name)
+        );
+    }
+    assert_eq!("skip".parse::<OnError>().ok(), Some(OnError::Skip));
+    assert_eq!("raise".parse::<OnError>().ok(), Some(OnError::Raise));
+    let messages = [
+        "yaml".parse::<Format>().err(),
+        "rar".parse::<Compression>().err(),
+        "ignore".parse::<OnError>().err(),
+    ]
+    .map(|err| err.map(|e| e.to_string()));
+    assert_eq!(
+        messages,
+        [
+            Some(
+                "invalid value for `format`: unknown value 'yaml'; expected one of parquet, \
+                 arrow_file, arrow_stream, jsonl, json, csv, tsv, text"
+                    .to_owned()
+            ),
+            Some(
+                "invalid value for `compression`: unknown value 'rar'; expected one of none, \
+                 gzip, zstd, bz2, xz, lz4"
+                    .to_owned()
+            ),
+            Some(
+                "invalid value for `on_error`: unknown value 'ignore'; expected one of raise, skip"
+                    .to_owned()
+            ),
+        ]
+    );
 }
