@@ -100,6 +100,19 @@ fn python_error(
     })
 }
 
+/// The kinds of core error `_raise_core_error` can raise.
+const ERROR_KINDS: [&str; 9] = [
+    "not_found",
+    "permission_denied",
+    "io",
+    "data_format",
+    "invalid_argument",
+    "corrupt_file",
+    "sequence_too_long",
+    "interrupted",
+    "internal",
+];
+
 /// Raise the Python exception that a core error of ``kind`` maps to (a test hook).
 ///
 /// Args:
@@ -108,7 +121,9 @@ fn python_error(
 ///         ``"interrupted"``, ``"internal"``.
 ///
 /// Raises:
-///     The mapped exception for a known kind; ``ValueError`` for an unknown one.
+///     The mapped exception for a known kind; a plain ``ValueError`` for an unknown one
+///     (worded as every invalid argument is, but not an ``InvalidArgumentError``, which
+///     ``"invalid_argument"`` raises).
 #[pyfunction]
 pub fn _raise_core_error(kind: &str) -> PyResult<()> {
     Err(sample_error(kind)?.into())
@@ -142,9 +157,8 @@ fn sample_error(kind: &str) -> PyResult<Error> {
         "interrupted" => Error::Interrupted,
         "internal" => Error::Internal("worker panicked".into()),
         other => {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "unknown error kind {other:?}"
-            )));
+            let err = Error::unknown_value("kind", other, &ERROR_KINDS);
+            return Err(pyo3::exceptions::PyValueError::new_err(err.to_string()));
         }
     })
 }
