@@ -30,11 +30,15 @@ __version__: str
 def build_info() -> dict[str, Any]:
     """Describe this build of the Rust core."""
 
-def _mark_pool_used() -> None:
-    """Record that the thread pool has run, as a parallel kernel does (a test hook)."""
-
 def _after_fork_in_child() -> None:
     """Tell the core it now runs in a forked child."""
+
+# Test hooks: present only in builds with the cargo feature `test-hooks`
+# (`maturin develop --features test-hooks`, as the test command builds); release wheels,
+# built with `features = ["python"]` alone, do not have them (see rust/src/py/test_hooks.rs).
+
+def _mark_pool_used() -> None:
+    """Record that the thread pool has run, as a parallel kernel does (a test hook)."""
 
 def _raise_core_error(kind: str) -> NoReturn:
     """Raise the Python exception that a core error of ``kind`` maps to (a test hook)."""
