@@ -16,8 +16,8 @@ venv: ## build (or find) the cached venv and print its path
 	@bash scripts/venv.sh
 
 .PHONY: build
-build: ## build the extension (debug) into the venv
-	VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop
+build: ## build the extension (debug, with the test hooks) into the venv
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop --features test-hooks
 
 .PHONY: build-release
 build-release: ## build the extension (release, for benchmarks) into the venv
