@@ -1,17 +1,10 @@
-//! Fuzz target: CSV and TSV through `axolotl_fast::read::open`.
+//! Fuzz target: CSV and TSV through `axolotl_fast::read::read`.
 //!
-//! Case: `[options, variant, file bytes...]`; the variant names the file `input.csv` or
-//! `input.tsv`. Options bit 6 passes a fixed `schema=`.
+//! The case and the checks are `fuzz_support::targets::read_csv`, through which `cargo test`
+//! also replays the committed seeds.
 
 #![no_main]
 
-use fuzz_support::read_check::{Settings, fuzz_read, split};
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 2] = ["input.csv", "input.tsv"];
-
-fuzz_target!(|data: &[u8]| {
-    let (options, variant, bytes) = split(data);
-    let name = NAMES[usize::from(variant) % NAMES.len()];
-    fuzz_read(name, Settings::from_byte(options, true), bytes);
-});
+fuzz_target!(|data: &[u8]| fuzz_support::targets::read_csv(data));

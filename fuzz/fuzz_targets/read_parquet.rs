@@ -1,13 +1,10 @@
-//! Fuzz target: Parquet files through `axolotl_fast::read::open` (see `fuzz_support::read_check`).
+//! Fuzz target: Parquet files through `axolotl_fast::read::read`.
 //!
-//! Case: `[options, variant (unused), file bytes...]`; the file is named `input.parquet`.
+//! The case and the checks are `fuzz_support::targets::read_parquet`, through which
+//! `cargo test` also replays the committed seeds.
 
 #![no_main]
 
-use fuzz_support::read_check::{Settings, fuzz_read, split};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let (options, _, bytes) = split(data);
-    fuzz_read("input.parquet", Settings::from_byte(options, false), bytes);
-});
+fuzz_target!(|data: &[u8]| fuzz_support::targets::read_parquet(data));

@@ -10,7 +10,7 @@
 //! inside each bin; sequential packing keeps the feed order overall; first-fit style
 //! strategies never leave two bins that could have been one; and packing is deterministic.
 
-use arbitrary::Arbitrary;
+use arbitrary::{Arbitrary, Unstructured};
 use axolotl_fast::Error;
 use axolotl_fast::pack::{Bins, Oversize, PackOptions, Strategy, pack};
 
@@ -41,6 +41,16 @@ pub struct PackCase {
 }
 
 impl PackCase {
+    /// The case `arbitrary` builds from the fuzz input `data`, decoded as libfuzzer-sys 0.4's
+    /// `fuzz_target!` decodes a typed input: `None` (an input libFuzzer rejects) when `data` is
+    /// shorter than the case's minimum size or `arbitrary_take_rest` fails.
+    pub fn from_fuzz_input(data: &[u8]) -> Option<Self> {
+        if data.len() < <PackCase as Arbitrary>::size_hint(0).0 {
+            return None;
+        }
+        PackCase::arbitrary_take_rest(Unstructured::new(data)).ok()
+    }
+
     fn options(&self) -> PackOptions {
         let max_length = match self.max_length_kind % 8 {
             6 => i64::MAX as u64,
@@ -144,10 +154,10 @@ fn expect(lengths: &[u64], order: Option<&[usize]>, options: &PackOptions) -> Ex
     if bad_options || order.is_some_and(|order| !is_permutation(order, lengths.len())) {
         return Expected::Invalid;
     }
-    if options.oversize == Oversize::Raise {
-        if let Some(first) = lengths.iter().position(|&l| l > options.max_length) {
-            return Expected::TooLong(first);
-        }
+    if options.oversize == Oversize::Raise
+        && let Some(first) = lengths.iter().position(|&l| l > options.max_length)
+    {
+        return Expected::TooLong(first);
     }
     let unsplittable = |&l: &u64| l > options.max_length && l > i64::MAX as u64;
     if options.oversize == Oversize::Split && lengths.iter().any(unsplittable) {
@@ -242,7 +252,9 @@ fn check_coverage(bins: &Bins, lengths: &[u64], options: &PackOptions) {
             "sample {i} of {len} covers {next}"
         );
         tokens += u128::from(kept);
-        let first_bin = pieces.first().map_or(-1, |p| p.2 as i64);
+        let first_bin = pieces
+            .first()
+            .map_or(-1, |p| i64::try_from(p.2).expect("a bin index"));
         assert_eq!(bins.bin_of[i], first_bin, "bin_of of sample {i}");
         if len > max {
             match options.oversize {

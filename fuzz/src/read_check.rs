@@ -2,18 +2,22 @@
 //!
 //! A reader case is `[options byte, variant byte, file bytes...]`: the options byte picks the
 //! [`Settings`], the variant byte is the target's (file extension, codec), the rest is written
-//! to a scratch file and opened with `axolotl_fast::read::open`, as Python does.
+//! to a scratch file and opened with `axolotl_fast::read::read`, as Python does.
 //!
-//! Invariants: `open` and every `next_batch` return `Ok` or a typed `Err` (`DataFormat`, or
+//! Invariants: `read` and every `next_batch` return `Ok` or a typed `Err` (`DataFormat`, or
 //! `InvalidArgument` for a projection the file cannot satisfy); never a panic, never
 //! `Internal`, never an I/O error on a file that is there; and never a panic that the reader
-//! caught and turned into "the decoder failed", unless `FUZZ_ALLOW_CAUGHT_PANICS` is set (and not
-//! `0`): arrow-rs panics on some corrupt IPC buffers, which the reader turns into a typed error. Every batch has the reader's schema and `1..=batch_size` rows, and only the last is
-//! short. Reading the columns in reverse order gives the same columns; shards 0 and 1 of 2
-//! hold as many rows as the whole file.
+//! caught and turned into "the decoder failed", unless such panics are tolerated (arrow-rs
+//! panics on some corrupt IPC buffers, which the reader turns into a typed error): when
+//! `FUZZ_ALLOW_CAUGHT_PANICS` is set and not `0`, or, when it is unset, in the seed replay of
+//! `cargo test` ([`tolerate_caught_panics_by_default`]), as in `scripts/fuzz.sh`'s runs. Every
+//! batch has the reader's schema and `1..=batch_size` rows, and only the last is short. Reading
+//! the columns in reverse order gives the same columns; shards 0 and 1 of 2 hold as many rows
+//! as the whole file.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -25,6 +29,7 @@ pub const MAX_ROWS: usize = 100_000;
 
 /// Reader options chosen by the options byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // one flag per bit of the options byte
 pub struct Settings {
     /// Rows per batch: 1, 3, 64 or 8192 (bits 0-1).
     pub batch_size: usize,
@@ -89,27 +94,59 @@ pub fn split(data: &[u8]) -> (u8, u8, &[u8]) {
     }
 }
 
-/// This process's scratch directory (under the system temp directory, made on first use).
-pub fn scratch_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("axolotl-fast-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        dir
-    })
+/// This thread's scratch directory, under the system temp directory. One per thread, so
+/// the seed replay's tests, which run on parallel threads, never share a file.
+pub fn scratch_dir() -> PathBuf {
+    static THREADS: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static DIR: PathBuf = std::env::temp_dir().join(format!(
+            "axolotl-fast-fuzz-{}-{}",
+            std::process::id(),
+            THREADS.fetch_add(1, Ordering::Relaxed)
+        ));
+    }
+    DIR.with(Clone::clone)
 }
 
-/// Writes `bytes` to `name` in [`scratch_dir`] and returns its path.
+/// Writes `bytes` to `name` in [`scratch_dir`] (made when missing) and returns its path.
 pub fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = scratch_dir().join(name);
+    let dir = scratch_dir();
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join(name);
     std::fs::write(&path, bytes).expect("scratch file");
     path
+}
+
+/// Removes this thread's [`scratch_dir`] and its files (the seed replay does, after each
+/// target; a later [`scratch`] makes it again).
+pub fn remove_scratch_dir() {
+    let _ = std::fs::remove_dir_all(scratch_dir());
+}
+
+/// Whether a caught panic is tolerated when `FUZZ_ALLOW_CAUGHT_PANICS` is unset.
+static TOLERATE_CAUGHT_PANICS_BY_DEFAULT: AtomicBool = AtomicBool::new(false);
+
+/// Tolerates panics that the reader caught when `FUZZ_ALLOW_CAUGHT_PANICS` is unset, as
+/// `scripts/fuzz.sh` does (it sets the variable to 1 unless told otherwise); `=0` still makes
+/// them failures. The seed replay of `cargo test` calls this; a bare `cargo fuzz run` does
+/// not, so there an unset variable means caught panics are findings.
+pub fn tolerate_caught_panics_by_default() {
+    TOLERATE_CAUGHT_PANICS_BY_DEFAULT.store(true, Ordering::Relaxed);
+}
+
+/// Whether a panic that the reader caught ("the decoder failed") is tolerated: the value of
+/// `FUZZ_ALLOW_CAUGHT_PANICS` when set (anything but `0` tolerates), else the default.
+fn caught_panics_allowed() -> bool {
+    match std::env::var_os("FUZZ_ALLOW_CAUGHT_PANICS") {
+        Some(value) => value != "0",
+        None => TOLERATE_CAUGHT_PANICS_BY_DEFAULT.load(Ordering::Relaxed),
+    }
 }
 
 /// What one read gave: the batches up to the end or the first error.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The schema, when `open` succeeded.
+    /// The schema, when `read` succeeded.
     pub schema: Option<SchemaRef>,
     /// The batches read before the end or the error.
     pub batches: Vec<RecordBatch>,
@@ -143,7 +180,7 @@ pub fn read_file(path: &Path, options: ReadOptions) -> Outcome {
         skipped: 0,
         cut: false,
     };
-    let mut reader = match read::open(&[path.to_path_buf()], options) {
+    let mut reader = match read::read(&[path.to_path_buf()], options) {
         Ok(reader) => reader,
         Err(err) => {
             check_error(&err);
@@ -201,8 +238,10 @@ pub fn check_error(err: &Error) {
     match err {
         Error::DataFormat { reason, .. } => {
             let caught = reason.contains("the decoder failed");
-            let allowed = std::env::var("FUZZ_ALLOW_CAUGHT_PANICS").is_ok_and(|v| v != "0");
-            assert!(!caught || allowed, "the reader caught a panic: {err}");
+            assert!(
+                !caught || caught_panics_allowed(),
+                "the reader caught a panic: {err}"
+            );
         }
         Error::InvalidArgument { .. } => {}
         other => panic!("unexpected error kind: {other:?}"),

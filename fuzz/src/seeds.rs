@@ -1,7 +1,8 @@
 //! The seed corpus: small valid files of every format, with their options and variant bytes.
 //!
 //! `cargo run --example make_seeds` (in `fuzz/`) writes them to `fuzz/seeds/<target>/`, where
-//! they are committed; `scripts/fuzz.sh` copies them into a scratch corpus before each run.
+//! they are committed; `scripts/fuzz.sh` copies them into a scratch corpus before each run, and
+//! `cargo test` replays them (`rust/tests/fuzz_seeds.rs`).
 
 use std::sync::Arc;
 

@@ -56,6 +56,9 @@ fn compiled_features() -> Vec<&'static str> {
     if cfg!(feature = "python") {
         features.push("python");
     }
+    if cfg!(feature = "test-hooks") {
+        features.push("test-hooks");
+    }
     features.sort_unstable();
     features
 }

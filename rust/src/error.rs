@@ -97,7 +97,9 @@ pub enum Error {
         reason: String,
     },
 
-    /// The caller passed an argument the operation cannot accept.
+    /// The caller passed an argument the operation cannot accept. Every invalid argument of
+    /// the core and of the binding is reported this way, so all read alike; a string that
+    /// names none of an enum's values says so through [`Error::unknown_value`].
     #[error("invalid value for `{name}`: {reason}")]
     InvalidArgument {
         /// The argument's name as the caller knows it.
@@ -162,6 +164,19 @@ impl Error {
             name: name.into(),
             reason: reason.into(),
         }
+    }
+
+    /// Builds the [`Error::InvalidArgument`] for a string `value` of the argument `name` that
+    /// is none of the `expected` names: "unknown value 'xyz'; expected one of a, b, c". The
+    /// `FromStr` impls of the core's string enums report unknown names with it.
+    pub fn unknown_value(name: impl Into<String>, value: &str, expected: &[&str]) -> Self {
+        Error::invalid_argument(
+            name,
+            format!(
+                "unknown value '{value}'; expected one of {}",
+                expected.join(", ")
+            ),
+        )
     }
 
     /// Turns the payload of a caught panic into an [`Error::Internal`].
@@ -243,6 +258,16 @@ mod tests {
         assert!(
             matches!(Error::from(parquet_err), Error::DataFormat { ref reason, .. }
             if reason.contains("bad page"))
+        );
+    }
+
+    #[test]
+    fn unknown_values_name_the_argument_the_value_and_the_choices() {
+        let err = Error::unknown_value("format", "yaml", &["parquet", "jsonl"]);
+        assert!(matches!(err, Error::InvalidArgument { ref name, .. } if name == "format"));
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `format`: unknown value 'yaml'; expected one of parquet, jsonl"
         );
     }
 

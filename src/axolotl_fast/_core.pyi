@@ -9,19 +9,19 @@ from typing import Any, NoReturn, final
 import pyarrow as pa
 
 __all__ = [
+    "HashSet",
     "JsonlWriter",
     "Reader",
-    "SeenSet",
     "__version__",
     "_after_fork_in_child",
     "_mark_pool_used",
     "_raise_core_error",
     "build_info",
     "detect_format",
-    "list_files",
-    "open_reader",
-    "pack_lengths",
+    "pack",
     "pad_feature",
+    "read",
+    "source_files",
     "varlen_boundaries",
 ]
 
@@ -30,11 +30,15 @@ __version__: str
 def build_info() -> dict[str, Any]:
     """Describe this build of the Rust core."""
 
-def _mark_pool_used() -> None:
-    """Record that the thread pool has run, as a parallel kernel does (a test hook)."""
-
 def _after_fork_in_child() -> None:
     """Tell the core it now runs in a forked child."""
+
+# Test hooks: present only in builds with the cargo feature `test-hooks`
+# (`maturin develop --features test-hooks`, as the test command builds); release wheels,
+# built with `features = ["python"]` alone, do not have them (see rust/src/py/test_hooks.rs).
+
+def _mark_pool_used() -> None:
+    """Record that the thread pool has run, as a parallel kernel does (a test hook)."""
 
 def _raise_core_error(kind: str) -> NoReturn:
     """Raise the Python exception that a core error of ``kind`` maps to (a test hook)."""
@@ -61,7 +65,7 @@ def detect_format(
 ) -> tuple[str, str]:
     """The format and compression the reader would use for ``path``."""
 
-def list_files(paths: list[str | PathLike[str]]) -> list[str]:
+def source_files(paths: list[str | PathLike[str]]) -> list[str]:
     """The files a source list stands for, in reading order (directories expanded)."""
 
 def pad_feature(
@@ -79,7 +83,7 @@ def pad_feature(
 def varlen_boundaries(position_ids: bytes) -> tuple[bytearray, int]:
     """``cu_seqlens`` (int32 bytes) and the longest segment of packed position ids."""
 
-def open_reader(
+def read(
     paths: list[str | PathLike[str]],
     batch_size: int,
     columns: list[str] | None = None,
@@ -93,7 +97,7 @@ def open_reader(
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
 
-def pack_lengths(
+def pack(
     lengths: list[pa.Array],
     max_length: int,
     strategy: str = "bfd",
@@ -106,16 +110,16 @@ def pack_lengths(
     """Pack samples by token length (see ``axolotl_fast.pack``)."""
 
 @final
-class SeenSet:
+class HashSet:
     """A set of row keys; use ``axolotl_fast.HashSet``."""
 
-    def __new__(cls, hash: str) -> SeenSet: ...
+    def __new__(cls, hash: str) -> HashSet: ...
     @property
     def hash(self) -> str:
         """The hash of the keys."""
 
     @property
-    def allocated_bytes(self) -> int:
+    def nbytes(self) -> int:
         """The memory the set holds, in bytes."""
 
     def __len__(self) -> int: ...
@@ -144,10 +148,10 @@ class SeenSet:
         """Write the set to ``path`` (atomically)."""
 
     @staticmethod
-    def load(path: str | PathLike[str]) -> SeenSet:
+    def load(path: str | PathLike[str]) -> HashSet:
         """Read a set written by ``save``."""
 
-    def copy(self) -> SeenSet:
+    def copy(self) -> HashSet:
         """An independent copy of the set."""
 
 @final

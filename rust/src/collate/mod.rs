@@ -184,8 +184,5 @@ pub fn varlen_boundaries(position_ids: &[i64]) -> Result<(Vec<i32>, i64)> {
 }
 
 fn invalid(name: &str, reason: &str) -> Error {
-    Error::InvalidArgument {
-        name: name.to_owned(),
-        reason: reason.to_owned(),
-    }
+    Error::invalid_argument(name, reason)
 }

@@ -1,4 +1,4 @@
-//! The file a [`Seen`](super::Seen) set is saved to, and loading it back.
+//! The file a [`HashSet`](super::HashSet) is saved to, and loading it back.
 //!
 //! Layout, version 1 (little-endian):
 //!

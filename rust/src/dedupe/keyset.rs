@@ -3,7 +3,7 @@
 //! Keys are hash outputs, so they are already uniformly distributed: the set is one flat
 //! open-addressing table of `u128` slots with linear probing, indexed by the key's low 64 bits
 //! (no second hash). It grows by half when it is 80 % full, so it holds between 20 and 30
-//! bytes per key (a standard `HashSet<u128>` doubles, and so peaks near 39 bytes per key).
+//! bytes per key (a `std::collections::HashSet<u128>` doubles, and so peaks near 39 bytes per key).
 //! Slot value 0 means empty; the key 0 itself is kept in a flag.
 
 const MAX_LOAD_PERCENT: usize = 80;
@@ -41,7 +41,7 @@ impl KeySet {
     }
 
     /// The memory the set holds, in bytes.
-    pub fn allocated_bytes(&self) -> usize {
+    pub fn nbytes(&self) -> usize {
         self.slots.capacity() * size_of::<u128>()
     }
 
@@ -162,11 +162,7 @@ mod tests {
             state = state.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645) + 1;
             set.insert(state);
             if n >= 1000 {
-                assert!(
-                    set.allocated_bytes() <= 32 * n,
-                    "{} bytes for {n}",
-                    set.allocated_bytes()
-                );
+                assert!(set.nbytes() <= 32 * n, "{} bytes for {n}", set.nbytes());
             }
         }
     }

@@ -2,9 +2,12 @@
 //!
 //! Every row is encoded canonically ([`encode`]) and hashed to a 16-byte key: `xxh3_128`, or
 //! the first 16 bytes of `sha256`. Keys are computed in parallel on rayon, in pieces of rows
-//! that never depend on batch boundaries; then they enter a [`Seen`] set one by one in row
+//! that never depend on batch boundaries; then they enter a [`HashSet`] one by one in row
 //! order, so the first occurrence of a row is the one kept, whatever the thread count. A
-//! [`Seen`] set can be saved ([`file`]) and loaded to dedupe new data against old.
+//! [`HashSet`] can be saved ([`file`]) and loaded to dedupe new data against old.
+//!
+//! [`HashSet`] is this crate's set of row keys (`axolotl_fast.HashSet` in Python), not
+//! `std::collections::HashSet`, which this module never imports.
 
 pub mod encode;
 pub mod file;
@@ -15,6 +18,7 @@ mod tests;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::str::FromStr;
 
 use arrow::array::RecordBatch;
 use rayon::prelude::*;
@@ -43,17 +47,8 @@ pub enum HashKind {
 }
 
 impl HashKind {
-    /// Parses the name used in the Python API (`"xxh3_128"` or `"sha256"`).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "xxh3_128" => Ok(HashKind::Xxh3_128),
-            "sha256" => Ok(HashKind::Sha256),
-            other => Err(Error::invalid_argument(
-                "hash",
-                format!("expected \"xxh3_128\" or \"sha256\", got {other:?}"),
-            )),
-        }
-    }
+    /// Every hash's name, as `FromStr` takes it and [`HashKind::name`] gives it.
+    pub const NAMES: [&'static str; 2] = ["xxh3_128", "sha256"];
 
     /// The name used in the Python API.
     pub fn name(self) -> &'static str {
@@ -74,6 +69,19 @@ impl HashKind {
         [HashKind::Xxh3_128, HashKind::Sha256]
             .into_iter()
             .find(|kind| kind.code() == code)
+    }
+}
+
+impl FromStr for HashKind {
+    type Err = Error;
+
+    /// Parses the name used in the Python API (one of [`HashKind::NAMES`]).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "xxh3_128" => Ok(HashKind::Xxh3_128),
+            "sha256" => Ok(HashKind::Sha256),
+            other => Err(Error::unknown_value("hash", other, &HashKind::NAMES)),
+        }
     }
 }
 
@@ -130,17 +138,17 @@ pub fn row_keys(
     Ok(nested.into_iter().flatten().collect())
 }
 
-/// A set of seen row keys and the hash that made them.
+/// A set of seen row keys and the hash that made them (`axolotl_fast.HashSet` in Python).
 #[derive(Clone)]
-pub struct Seen {
+pub struct HashSet {
     kind: HashKind,
     keys: KeySet,
 }
 
-impl Seen {
+impl HashSet {
     /// An empty set for keys made with `kind`.
     pub fn new(kind: HashKind) -> Self {
-        Seen {
+        HashSet {
             kind,
             keys: KeySet::new(),
         }
@@ -198,10 +206,10 @@ impl Seen {
         file::save(path, self.kind, &self.keys)
     }
 
-    /// Loads a set saved with [`Seen::save`].
+    /// Loads a set saved with [`HashSet::save`].
     pub fn load(path: &Path) -> Result<Self> {
         let (kind, keys) = file::load(path)?;
-        Ok(Seen { kind, keys })
+        Ok(HashSet { kind, keys })
     }
 }
 

@@ -1,4 +1,4 @@
-//! Tests of row keys, the seen set and its file.
+//! Tests of row keys, the `HashSet` and its file.
 
 use std::sync::Arc;
 
@@ -96,7 +96,7 @@ fn keys_do_not_depend_on_batching_or_threads() {
         one,
         row_keys(&pieces, None, HashKind::Xxh3_128, 3).expect("hashable")
     );
-    let mut seen = Seen::new(HashKind::Xxh3_128);
+    let mut seen = HashSet::new(HashKind::Xxh3_128);
     let kept = seen.insert_new(&one, None, 0).expect("in range");
     assert_eq!(kept, (0..300).collect::<Vec<i64>>());
 }
@@ -105,7 +105,7 @@ fn keys_do_not_depend_on_batching_or_threads() {
 fn an_indices_mapping_orders_the_rows() {
     let data = batch(vec![("a", Arc::new(Int64Array::from(vec![5, 6, 5])) as _)]);
     let k = keys(&[data]);
-    let mut seen = Seen::new(HashKind::Sha256);
+    let mut seen = HashSet::new(HashKind::Sha256);
     assert_eq!(
         seen.insert_new(&k, Some(&[2, 1, 0]), 10).expect("in range"),
         vec![10, 11]
@@ -124,11 +124,11 @@ fn missing_columns_and_unsupported_types_are_named() {
 fn a_saved_set_loads_back_and_damage_is_detected() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("seen.axf");
-    let mut seen = Seen::new(HashKind::Sha256);
+    let mut seen = HashSet::new(HashKind::Sha256);
     seen.insert_new(&[0, 1, u128::MAX], None, 0)
         .expect("no mapping");
     seen.save(&path).expect("saved");
-    let loaded = Seen::load(&path).expect("loaded");
+    let loaded = HashSet::load(&path).expect("loaded");
     assert_eq!(loaded.kind(), HashKind::Sha256);
     let mut got: Vec<u128> = loaded.keys().iter().collect();
     got.sort_unstable();
@@ -151,7 +151,7 @@ fn a_saved_set_loads_back_and_damage_is_detected() {
     ];
     for (reason, damaged) in cases {
         std::fs::write(&path, damaged).expect("writable");
-        let err = Seen::load(&path).err().expect("rejected");
+        let err = HashSet::load(&path).err().expect("rejected");
         assert!(
             matches!(err, Error::CorruptFile { .. }) && err.to_string().contains(reason),
             "{err}"
@@ -194,4 +194,19 @@ fn integer_runs_take_their_width_from_the_values() {
     let big = keys(&[unsigned(vec![vec![u64::MAX]])])[0];
     let minus_one = keys(&[signed(vec![vec![-1]])])[0];
     assert_ne!(big, minus_one);
+}
+
+#[test]
+fn hash_names_parse_back_and_unknown_names_are_invalid_arguments() {
+    for name in HashKind::NAMES {
+        assert_eq!(
+            name.parse::<HashKind>().map(HashKind::name).ok(),
+            Some(name)
+        );
+    }
+    let err = "md5".parse::<HashKind>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value for `hash`: unknown value 'md5'; expected one of xxh3_128, sha256"
+    );
 }

@@ -6,6 +6,8 @@
 //! `max_length` tokens but the last. Pieces are listed in feed order, the pieces of a sample
 //! together and by ascending start, so a stable sort by bin keeps that order inside a bin.
 
+use std::str::FromStr;
+
 use crate::error::{Error, Result};
 
 /// Most pieces one packing may hold; bins and pieces are numbered in `u32`.
@@ -25,20 +27,21 @@ pub enum Oversize {
 }
 
 impl Oversize {
-    /// Every policy's name, as [`Oversize::parse`] takes it.
+    /// Every policy's name, as `FromStr` takes it.
     pub const NAMES: [&'static str; 4] = ["raise", "drop", "truncate", "split"];
+}
+
+impl FromStr for Oversize {
+    type Err = Error;
 
     /// The policy called `name` (one of [`Oversize::NAMES`]).
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "raise" => Ok(Oversize::Raise),
             "drop" => Ok(Oversize::Drop),
             "truncate" => Ok(Oversize::Truncate),
             "split" => Ok(Oversize::Split),
-            other => Err(Error::invalid_argument(
-                "oversize",
-                format!("{other:?} is not one of {:?}", Oversize::NAMES),
-            )),
+            other => Err(Error::unknown_value("oversize", other, &Oversize::NAMES)),
         }
     }
 }

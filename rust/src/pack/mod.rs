@@ -28,6 +28,8 @@ pub mod items;
 #[cfg(test)]
 mod tests;
 
+use std::str::FromStr;
+
 pub use bins::Bins;
 pub use items::{Oversize, Piece};
 
@@ -47,22 +49,8 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// Every strategy's name, as [`Strategy::parse`] takes it.
+    /// Every strategy's name, as `FromStr` takes it and [`Strategy::name`] gives it.
     pub const NAMES: [&'static str; 4] = ["bfd", "ffd", "first_fit", "sequential"];
-
-    /// The strategy called `name` (one of [`Strategy::NAMES`]).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "bfd" => Ok(Strategy::BestFitDecreasing),
-            "ffd" => Ok(Strategy::FirstFitDecreasing),
-            "first_fit" => Ok(Strategy::FirstFit),
-            "sequential" => Ok(Strategy::Sequential),
-            other => Err(Error::invalid_argument(
-                "strategy",
-                format!("{other:?} is not one of {:?}", Strategy::NAMES),
-            )),
-        }
-    }
 
     /// The strategy's name.
     pub fn name(self) -> &'static str {
@@ -71,6 +59,21 @@ impl Strategy {
             Strategy::FirstFitDecreasing => "ffd",
             Strategy::FirstFit => "first_fit",
             Strategy::Sequential => "sequential",
+        }
+    }
+}
+
+impl FromStr for Strategy {
+    type Err = Error;
+
+    /// The strategy called `name` (one of [`Strategy::NAMES`]).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "bfd" => Ok(Strategy::BestFitDecreasing),
+            "ffd" => Ok(Strategy::FirstFitDecreasing),
+            "first_fit" => Ok(Strategy::FirstFit),
+            "sequential" => Ok(Strategy::Sequential),
+            other => Err(Error::unknown_value("strategy", other, &Strategy::NAMES)),
         }
     }
 }

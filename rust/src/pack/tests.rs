@@ -412,3 +412,31 @@ fn lengths_are_read_from_any_integer_arrow_type() {
         assert!(err.to_string().contains(message), "{err}");
     }
 }
+
+#[test]
+fn strategy_and_oversize_names_parse_and_unknown_names_are_invalid_arguments() {
+    for name in Strategy::NAMES {
+        assert_eq!(
+            name.parse::<Strategy>().map(Strategy::name).ok(),
+            Some(name)
+        );
+    }
+    let policies: Vec<Oversize> = Oversize::NAMES.iter().map(|n| n.parse().unwrap()).collect();
+    assert_eq!(
+        policies,
+        [
+            Oversize::Raise,
+            Oversize::Drop,
+            Oversize::Truncate,
+            Oversize::Split
+        ]
+    );
+    let err = "worst_fit".parse::<Strategy>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value for `strategy`: unknown value 'worst_fit'; \
+         expected one of bfd, ffd, first_fit, sequential"
+    );
+    let err = "wrap".parse::<Oversize>().unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { ref name, .. } if name == "oversize"));
+}

@@ -6,11 +6,11 @@
 //! buffer while attached to the interpreter; the padding runs with the GIL released, straight
 //! into a ``bytearray`` that numpy and torch view without a copy.
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyList, PyTuple};
 
 use crate::collate::{self, Fill, Rows, Side};
+use crate::error::Error;
 
 const I64_BYTES: usize = std::mem::size_of::<i64>();
 
@@ -80,9 +80,14 @@ pub fn varlen_boundaries<'py>(
     position_ids: &[u8],
 ) -> PyResult<(Bound<'py, PyByteArray>, i64)> {
     if !position_ids.len().is_multiple_of(I64_BYTES) {
-        return Err(PyTypeError::new_err(
-            "position_ids is not a whole number of int64",
-        ));
+        return Err(Error::invalid_argument(
+            "position_ids",
+            format!(
+                "expected whole int64 values ({I64_BYTES} bytes each), got {} bytes",
+                position_ids.len()
+            ),
+        )
+        .into());
     }
     let values: Vec<i64> = position_ids
         .chunks_exact(I64_BYTES)
@@ -142,7 +147,11 @@ fn push_piece(out: &mut Rows, piece: &Bound<'_, PyAny>, scale: i64) -> PyResult<
 
 fn scaled(item: &Bound<'_, PyAny>, scale: i64) -> PyResult<i64> {
     let value: i64 = item.extract()?;
-    value
-        .checked_mul(scale)
-        .ok_or_else(|| PyTypeError::new_err("value × segment index overflows int64"))
+    value.checked_mul(scale).ok_or_else(|| {
+        Error::invalid_argument(
+            "rows",
+            format!("value {value} × segment index {scale} overflows int64"),
+        )
+        .into()
+    })
 }

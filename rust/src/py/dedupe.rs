@@ -1,4 +1,4 @@
-//! Binding for [`crate::dedupe`]: the `SeenSet` class behind `axolotl_fast.HashSet` and
+//! Binding for [`crate::dedupe`]: the `HashSet` class behind `axolotl_fast.HashSet` and
 //! `axolotl_fast.dedupe`.
 //!
 //! Batches arrive through the Arrow C data interface (no copy); hashing and insertion run with
@@ -11,24 +11,24 @@ use arrow::array::{Array, ArrayData, BooleanArray, Int64Array, RecordBatch, UInt
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
 
-use crate::dedupe::{self, HashKind, Seen};
+use crate::dedupe::{self, HashKind, HashSet};
 use crate::error::Error;
 
 /// A set of row keys; use ``axolotl_fast.HashSet``.
-#[pyclass(module = "axolotl_fast._core", name = "SeenSet", skip_from_py_object)]
+#[pyclass(module = "axolotl_fast._core", name = "HashSet", skip_from_py_object)]
 #[derive(Clone)]
-pub struct PySeenSet {
-    seen: Seen,
+pub struct PyHashSet {
+    seen: HashSet,
 }
 
 #[pymethods]
 #[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
-impl PySeenSet {
+impl PyHashSet {
     /// An empty set for keys made with ``hash`` (``"xxh3_128"`` or ``"sha256"``).
     #[new]
     fn new(hash: &str) -> PyResult<Self> {
-        Ok(PySeenSet {
-            seen: Seen::new(HashKind::parse(hash)?),
+        Ok(PyHashSet {
+            seen: HashSet::new(hash.parse::<HashKind>()?),
         })
     }
 
@@ -40,8 +40,8 @@ impl PySeenSet {
 
     /// The memory the set holds, in bytes.
     #[getter]
-    fn allocated_bytes(&self) -> usize {
-        self.seen.keys().allocated_bytes()
+    fn nbytes(&self) -> usize {
+        self.seen.keys().nbytes()
     }
 
     fn __len__(&self) -> usize {
@@ -121,8 +121,8 @@ impl PySeenSet {
     /// Reads a set written by ``save``.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let seen = py.detach(|| Seen::load(&path))?;
-        Ok(PySeenSet { seen })
+        let seen = py.detach(|| HashSet::load(&path))?;
+        Ok(PyHashSet { seen })
     }
 
     /// An independent copy of the set.

@@ -2,7 +2,8 @@
 //!
 //! One binding file per core module. Each binding extracts owned Rust values while attached to
 //! the interpreter, runs the core with the GIL released (`py.detach`), and converts the result
-//! or the core [`crate::Error`] (see [`error`]) back.
+//! or the core [`crate::Error`] (see [`error`]) back. `test_hooks.rs` holds functions for the
+//! Python tests only, compiled with the `test-hooks` feature (never in a release wheel).
 
 // Doc comments here are the Python docstrings (Google style), not rustdoc Markdown.
 #![allow(clippy::doc_markdown)]
@@ -14,6 +15,8 @@ mod error;
 mod pack;
 mod parallel;
 mod read;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 mod write;
 
 use pyo3::prelude::*;
@@ -26,15 +29,16 @@ mod _core {
     #[pymodule_export]
     use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]
-    use super::dedupe::PySeenSet;
+    use super::dedupe::PyHashSet;
     #[pymodule_export]
-    use super::error::_raise_core_error;
+    use super::pack::pack;
     #[pymodule_export]
-    use super::pack::pack_lengths;
+    use super::parallel::_after_fork_in_child;
     #[pymodule_export]
-    use super::parallel::{_after_fork_in_child, _mark_pool_used};
+    use super::read::{PyReader, detect_format, read, source_files};
+    #[cfg(feature = "test-hooks")]
     #[pymodule_export]
-    use super::read::{PyReader, detect_format, list_files, open_reader};
+    use super::test_hooks::{_mark_pool_used, _raise_core_error};
     #[pymodule_export]
     use super::write::PyJsonlWriter;
 

@@ -1,4 +1,4 @@
-//! Binding for [`crate::pack`]: `pack_lengths` behind `axolotl_fast.pack`.
+//! Binding for [`crate::pack`]: the `pack` function behind `axolotl_fast.pack`.
 //!
 //! Lengths (and an order) arrive as Arrow arrays through the C data interface, without a
 //! copy; reading them and packing run with the GIL released. The layout goes back as pyarrow
@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::error::Error;
-use crate::pack::{self, Bins, Oversize, PackOptions, Strategy};
+use crate::pack::{Bins, Oversize, PackOptions, Strategy, input};
 
 /// Pack samples by token length (see ``axolotl_fast.pack``).
 ///
@@ -34,7 +34,7 @@ use crate::pack::{self, Bins, Oversize, PackOptions, Strategy};
     order=None, group_size=100_000,
 ))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // Python's keywords
-pub fn pack_lengths<'py>(
+pub fn pack<'py>(
     py: Python<'py>,
     lengths: Vec<PyArrowType<ArrayData>>,
     max_length: u64,
@@ -47,24 +47,24 @@ pub fn pack_lengths<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = PackOptions {
         max_length,
-        strategy: Strategy::parse(strategy)?,
+        strategy: strategy.parse::<Strategy>()?,
         max_per_bin,
         seed,
-        oversize: Oversize::parse(oversize)?,
+        oversize: oversize.parse::<Oversize>()?,
         group_size,
     };
     let lengths = arrays(lengths);
     let order = order.map(arrays);
     let bins = py.detach(|| -> Result<Bins, Error> {
-        let lengths = pack::input::non_negative(&lengths, "lengths")?;
+        let lengths = input::non_negative(&lengths, "lengths")?;
         let order = match order {
-            Some(order) => Some(pack::input::indices(
-                pack::input::non_negative(&order, "order")?,
+            Some(order) => Some(input::indices(
+                input::non_negative(&order, "order")?,
                 "order",
             )?),
             None => None,
         };
-        pack::pack(&lengths, order.as_deref(), &options)
+        crate::pack::pack(&lengths, order.as_deref(), &options)
     })?;
     to_dict(py, bins)
 }

@@ -10,11 +10,3 @@ use pyo3::prelude::*;
 pub fn _after_fork_in_child() {
     crate::parallel::mark_forked();
 }
-
-/// Record that the thread pool has run, as a parallel kernel does (a test hook).
-///
-/// Lets tests prove that a child forked afterwards stops using the pool.
-#[pyfunction]
-pub fn _mark_pool_used() {
-    crate::parallel::mark_pool_used();
-}

@@ -1,4 +1,5 @@
-//! Binding for [`crate::read`]: the `Reader` class behind `axolotl_fast.read`.
+//! Binding for [`crate::read`]: the `read` function and the `Reader` class behind
+//! `axolotl_fast.read` and `axolotl_fast.Reader`.
 //!
 //! The first `next_batch` moves the core reader to a background thread that reads ahead
 //! ([`Prefetch`]); the Python thread waits for batches without the GIL, in slices of 100 ms,
@@ -17,16 +18,14 @@ use pyo3::types::PyDict;
 
 use crate::error::Error;
 use crate::read::prefetch::{Poll, Prefetch};
-use crate::read::{
-    self, ArrowStream, BatchReader, Compression, Format, OnError, ReadOptions, SkipLog,
-};
+use crate::read::{ArrowStream, Compression, Format, OnError, ReadOptions, Reader, SkipLog, files};
 
 const WAIT_SLICE: Duration = Duration::from_millis(100);
 
 /// Where the stream is.
 enum State {
     /// Opened, nothing read yet.
-    Opened(Box<BatchReader>),
+    Opened(Box<Reader>),
     /// Reading ahead on a thread of process `pid`.
     Running { prefetch: Prefetch, pid: u32 },
     /// Handed to another consumer.
@@ -174,7 +173,7 @@ impl RecordBatchReader for PrefetchStream {
     num_threads=None, shard=None, prefetch=2, schema=None,
 ))]
 #[allow(clippy::needless_pass_by_value, clippy::too_many_arguments)] // pyo3 hands over owned arguments
-pub fn open_reader(
+pub fn read(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     batch_size: usize,
@@ -191,17 +190,7 @@ pub fn open_reader(
     let compression = compression
         .map(|name| name.parse::<Compression>())
         .transpose()?;
-    let on_error = match on_error {
-        "raise" => OnError::Raise,
-        "skip" => OnError::Skip,
-        other => {
-            return Err(Error::invalid_argument(
-                "on_error",
-                format!("expected \"raise\" or \"skip\", got {other:?}"),
-            )
-            .into());
-        }
-    };
+    let on_error = on_error.parse::<OnError>()?;
     let skips = Arc::new(SkipLog::default());
     let options = ReadOptions {
         batch_size,
@@ -220,7 +209,7 @@ pub fn open_reader(
         shard,
         schema: schema.map(|s| Arc::new(s.0)),
     };
-    let reader = py.detach(|| read::open(&paths, options))?;
+    let reader = py.detach(|| crate::read::read(&paths, options))?;
     Ok(PyReader {
         schema: reader.schema(),
         state: Mutex::new(State::Opened(Box::new(reader))),
@@ -255,7 +244,8 @@ pub fn detect_format(
     let compression = compression
         .map(|name| name.parse::<Compression>())
         .transpose()?;
-    let (format, compression) = py.detach(|| read::format::detect(&path, format, compression))?;
+    let (format, compression) =
+        py.detach(|| crate::read::format::detect(&path, format, compression))?;
     Ok((format.name(), compression.name()))
 }
 
@@ -265,6 +255,6 @@ pub fn detect_format(
 ///     FileNotFoundError: A path does not exist, or a directory has no data file.
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
-pub fn list_files(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Vec<PathBuf>> {
-    Ok(py.detach(|| read::files::expand(&paths))?)
+pub fn source_files(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Vec<PathBuf>> {
+    Ok(py.detach(|| files::source_files(&paths))?)
 }

@@ -31,6 +31,10 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// Every codec's name, as [`Compression::name`] gives it; `FromStr` takes these and the
+    /// aliases `gz`, `zst` and `bzip2`.
+    pub const NAMES: [&'static str; 6] = ["none", "gzip", "zstd", "bz2", "xz", "lz4"];
+
     /// The name accepted by `compression=` and shown in messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -89,9 +93,10 @@ impl FromStr for Compression {
             "bz2" | "bzip2" => Ok(Compression::Bzip2),
             "xz" => Ok(Compression::Xz),
             "lz4" => Ok(Compression::Lz4),
-            other => Err(Error::invalid_argument(
+            other => Err(Error::unknown_value(
                 "compression",
-                format!("unknown compression {other:?}; expected none, gzip, zstd, bz2, xz or lz4"),
+                other,
+                &Compression::NAMES,
             )),
         }
     }

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 /// Metadata that HF `save_to_disk` writes next to the data.
 const METADATA_FILES: &[&str] = &["dataset_info.json", "state.json", "dataset_dict.json"];
 
-/// Expands `sources` into files.
-pub fn expand(sources: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// The files `sources` stand for, in reading order: directories expanded
+/// (`axolotl_fast.reader.source_files` in Python, after its glob expansion).
+pub fn source_files(sources: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for source in sources {
         let meta = std::fs::metadata(source).map_err(|err| Error::io(source, err))?;

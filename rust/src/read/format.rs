@@ -37,6 +37,19 @@ const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
 const ARROW_STREAM_CONTINUATION: &[u8] = &[0xff, 0xff, 0xff, 0xff];
 
 impl Format {
+    /// Every format's name, as [`Format::name`] gives it; `FromStr` takes these and a few
+    /// aliases (`feather`, `ipc`, `arrow`, `ndjson`, `txt`).
+    pub const NAMES: [&'static str; 8] = [
+        "parquet",
+        "arrow_file",
+        "arrow_stream",
+        "jsonl",
+        "json",
+        "csv",
+        "tsv",
+        "text",
+    ];
+
     /// The name accepted by `format=` and shown in messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -120,13 +133,7 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             "tsv" => Ok(Format::Tsv),
             "text" | "txt" => Ok(Format::Text),
-            other => Err(Error::invalid_argument(
-                "format",
-                format!(
-                    "unknown format {other:?}; expected parquet, arrow_file, arrow_stream, \
-                     jsonl, json, csv, tsv or text"
-                ),
-            )),
+            other => Err(Error::unknown_value("format", other, &Format::NAMES)),
         }
     }
 }

@@ -1,19 +1,19 @@
 //! Streaming readers: local dataset files into Arrow record batches.
 //!
-//! [`open`] expands the sources into a deterministic list of files ([`files`]), detects each
-//! file's format from its extension and confirms it by its magic bytes ([`format`]), opens a
-//! per-format batch stream ([`formats`]), and re-chunks the concatenation of all files into
-//! batches of exactly `batch_size` rows ([`rebatch`]; the last may be shorter). Memory is
-//! bounded by the batches in flight, never by the file size.
+//! [`read`] expands the sources into a deterministic list of files ([`files`]), detects each
+//! file's format from its extension and confirms it by its magic bytes ([`format`]), opens
+//! the format's decoder as one file's batch stream ([`file_batches`]), and re-chunks the
+//! concatenation of all files into batches of exactly `batch_size` rows ([`rebatch`]; the last
+//! may be shorter). Memory is bounded by the batches in flight, never by the file size.
 //!
 //! Formats: Parquet (streamed by row group, column projection), Arrow IPC file and stream
 //! (including lz4/zstd IPC body compression), and the text formats of [`text`] (JSON Lines,
 //! JSON arrays, CSV, TSV, plain text), optionally gzip/zstd/bz2/xz/lz4 compressed.
 
 pub mod compression;
+pub mod file_batches;
 pub mod files;
 pub mod format;
-pub mod formats;
 pub mod ipc_guard;
 pub mod parquet_groups;
 pub mod prefetch;
@@ -29,8 +29,8 @@ use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
 pub use compression::Compression;
+use file_batches::FileBatches;
 pub use format::Format;
-use formats::FileBatches;
 use rebatch::Rebatcher;
 pub use text::{OnError, SkipLog, Skipped};
 
@@ -51,7 +51,7 @@ pub struct ReadOptions {
     pub skips: Arc<SkipLog>,
     /// Chunks of a text file decoded at once on the rayon pool.
     pub decode_width: usize,
-    /// Read only part `index` of `count` disjoint parts (see [`open`]).
+    /// Read only part `index` of `count` disjoint parts (see [`read`]).
     pub shard: Option<(usize, usize)>,
     /// JSON and CSV: the columns and types to read, instead of inferring them.
     pub schema: Option<SchemaRef>,
@@ -73,8 +73,9 @@ impl Default for ReadOptions {
     }
 }
 
-/// A stream of record batches over one or more files, all with the same schema.
-pub struct BatchReader {
+/// A stream of record batches over one or more files, all with the same schema
+/// (`axolotl_fast.Reader` in Python).
+pub struct Reader {
     schema: SchemaRef,
     /// The files still to open, each with its Parquet row groups under row-group sharding.
     pending: std::vec::IntoIter<(PathBuf, Option<Vec<usize>>)>,
@@ -100,11 +101,11 @@ pub struct BatchReader {
 /// it reads row groups `index`, `index + count`, ... (numbered across files in order);
 /// otherwise every shard reads all files and keeps the rows whose position (over all files,
 /// in order) is `index` modulo `count`.
-pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
+pub fn read(sources: &[PathBuf], options: ReadOptions) -> Result<Reader> {
     if options.batch_size == 0 {
         return Err(Error::invalid_argument("batch_size", "must be positive"));
     }
-    let paths = files::expand(sources)?;
+    let paths = files::source_files(sources)?;
     let (planned, row_shard) = plan_shard(paths, &options)?;
     let mut pending = planned.into_iter();
     let (first_path, first_groups) = pending
@@ -112,7 +113,7 @@ pub fn open(sources: &[PathBuf], options: ReadOptions) -> Result<BatchReader> {
         .ok_or_else(|| Error::invalid_argument("source", "no files to read"))?;
     let first = FileBatches::open_row_groups(first_path, &options, first_groups)?;
     let schema = first.schema();
-    Ok(BatchReader {
+    Ok(Reader {
         rebatcher: Rebatcher::new(schema.clone(), options.batch_size),
         schema,
         pending,
@@ -159,7 +160,7 @@ fn plan_shard(paths: Vec<PathBuf>, options: &ReadOptions) -> Result<ShardPlan> {
     Ok((whole(paths), Some((index as u64, count as u64))))
 }
 
-impl BatchReader {
+impl Reader {
     /// The schema of every batch.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
@@ -240,7 +241,7 @@ impl BatchReader {
     }
 }
 
-impl Iterator for BatchReader {
+impl Iterator for Reader {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -248,9 +249,9 @@ impl Iterator for BatchReader {
     }
 }
 
-/// A [`BatchReader`] seen as an arrow-rs `RecordBatchReader`, for export through the Arrow C
+/// A [`Reader`] seen as an arrow-rs `RecordBatchReader`, for export through the Arrow C
 /// stream interface. Errors travel as `ArrowError::ExternalError` holding our [`Error`].
-pub struct ArrowStream(pub BatchReader);
+pub struct ArrowStream(pub Reader);
 
 impl Iterator for ArrowStream {
     type Item = Result<RecordBatch, arrow::error::ArrowError>;

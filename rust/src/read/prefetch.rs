@@ -1,6 +1,6 @@
 //! Reading ahead on a background thread, so decoding overlaps the consumer's work.
 //!
-//! [`Prefetch`] moves a [`BatchReader`] to its own thread, which decodes up to `depth` batches
+//! [`Prefetch`] moves a [`Reader`] to its own thread, which decodes up to `depth` batches
 //! ahead into a bounded channel. The consumer waits with a timeout ([`Prefetch::poll`]), so the
 //! Python side can check for Ctrl-C between waits. Dropping the [`Prefetch`] stops the thread
 //! at its next batch; nothing joins it, so a slow decode never blocks the consumer.
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 
-use super::BatchReader;
+use super::Reader;
 use crate::error::{Error, Result};
 
 /// What a bounded wait for the next batch found.
@@ -26,7 +26,7 @@ pub enum Poll {
     Pending,
 }
 
-/// A [`BatchReader`] running ahead on its own thread.
+/// A [`Reader`] running ahead on its own thread.
 pub struct Prefetch {
     batches: Receiver<Result<RecordBatch>>,
     stop: Arc<AtomicBool>,
@@ -35,7 +35,7 @@ pub struct Prefetch {
 
 impl Prefetch {
     /// Starts reading `reader` on a new thread, at most `depth` batches ahead.
-    pub fn start(reader: BatchReader, depth: usize) -> Result<Self> {
+    pub fn start(reader: Reader, depth: usize) -> Result<Self> {
         let (sender, batches) = sync_channel(depth.max(1));
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
@@ -91,7 +91,7 @@ impl Drop for Prefetch {
     }
 }
 
-fn run(mut reader: BatchReader, sender: &SyncSender<Result<RecordBatch>>, stop: &AtomicBool) {
+fn run(mut reader: Reader, sender: &SyncSender<Result<RecordBatch>>, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let next = catch_unwind(AssertUnwindSafe(|| reader.next_batch()))
             .unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())));

@@ -9,7 +9,7 @@ use arrow::ipc::writer::{FileWriter, StreamWriter};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
-use super::{Format, ReadOptions, open};
+use super::{Compression, Format, OnError, ReadOptions, read};
 use crate::error::{Error, Result};
 
 fn batch(start: i64, rows: i64) -> Result<RecordBatch> {
@@ -56,7 +56,7 @@ fn write_ipc(path: &Path, batches: &[RecordBatch], stream: bool) -> Result<()> {
 fn ids(sources: &[PathBuf], options: ReadOptions) -> Result<(Vec<usize>, Vec<i64>)> {
     let mut sizes = Vec::new();
     let mut values = Vec::new();
-    for batch in open(sources, options)? {
+    for batch in read(sources, options)? {
         let batch = batch?;
         sizes.push(batch.num_rows());
         let column = batch
@@ -117,7 +117,7 @@ fn columns_are_projected_in_the_requested_order() -> Result<()> {
             columns: Some(vec!["text".into(), "id".into()]),
             ..ReadOptions::default()
         };
-        let reader = open(&[path], opts)?;
+        let reader = read(&[path], opts)?;
         let names: Vec<_> = reader
             .schema()
             .fields()
@@ -141,7 +141,7 @@ fn a_missing_column_names_the_columns_the_file_has() -> Result<()> {
         columns: Some(vec!["nope".into()]),
         ..ReadOptions::default()
     };
-    let err = open(&[path], opts).err().map(|e| e.to_string());
+    let err = read(&[path], opts).err().map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
         Some("invalid value for `columns`: no column \"nope\"; the file has id, text")
@@ -181,7 +181,7 @@ fn bad_inputs_give_typed_errors_naming_the_file() -> Result<()> {
     }
     let missing = dir.path().join("missing.parquet");
     assert!(matches!(
-        open(&[missing], options(10)),
+        read(&[missing], options(10)),
         Err(Error::NotFound { .. })
     ));
     Ok(())
@@ -224,7 +224,7 @@ fn forced_format_is_checked_against_the_bytes() -> Result<()> {
         ..ReadOptions::default()
     };
     assert!(matches!(
-        open(&[path], forced),
+        read(&[path], forced),
         Err(Error::DataFormat { .. })
     ));
     Ok(())
@@ -232,6 +232,46 @@ fn forced_format_is_checked_against_the_bytes() -> Result<()> {
 
 #[test]
 fn zero_batch_size_is_rejected() {
-    let err = open(&[PathBuf::from("x")], options(0)).err();
+    let err = read(&[PathBuf::from("x")], options(0)).err();
     assert!(matches!(err, Some(Error::InvalidArgument { ref name, .. }) if name == "batch_size"));
+}
+
+#[test]
+fn format_compression_and_on_error_names_parse_and_unknown_names_are_invalid_arguments() {
+    for name in Format::NAMES {
+        assert_eq!(name.parse::<Format>().map(Format::name).ok(), Some(name));
+    }
+    for name in Compression::NAMES {
+        assert_eq!(
+            name.parse::<Compression>().map(Compression::name).ok(),
+            Some(name)
+        );
+    }
+    assert_eq!("skip".parse::<OnError>().ok(), Some(OnError::Skip));
+    assert_eq!("raise".parse::<OnError>().ok(), Some(OnError::Raise));
+    let messages = [
+        "yaml".parse::<Format>().err(),
+        "rar".parse::<Compression>().err(),
+        "ignore".parse::<OnError>().err(),
+    ]
+    .map(|err| err.map(|e| e.to_string()));
+    assert_eq!(
+        messages,
+        [
+            Some(
+                "invalid value for `format`: unknown value 'yaml'; expected one of parquet, \
+                 arrow_file, arrow_stream, jsonl, json, csv, tsv, text"
+                    .to_owned()
+            ),
+            Some(
+                "invalid value for `compression`: unknown value 'rar'; expected one of none, \
+                 gzip, zstd, bz2, xz, lz4"
+                    .to_owned()
+            ),
+            Some(
+                "invalid value for `on_error`: unknown value 'ignore'; expected one of raise, skip"
+                    .to_owned()
+            ),
+        ]
+    );
 }

@@ -16,6 +16,7 @@ pub mod timestamps;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
@@ -36,6 +37,24 @@ pub enum OnError {
     Raise,
     /// Leave the record out and note it in the [`SkipLog`].
     Skip,
+}
+
+impl OnError {
+    /// Every policy's name, as `FromStr` takes it (the `on_error=` of the Python API).
+    pub const NAMES: [&'static str; 2] = ["raise", "skip"];
+}
+
+impl FromStr for OnError {
+    type Err = Error;
+
+    /// The policy called `name` (one of [`OnError::NAMES`]).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "raise" => Ok(OnError::Raise),
+            "skip" => Ok(OnError::Skip),
+            other => Err(Error::unknown_value("on_error", other, &OnError::NAMES)),
+        }
+    }
 }
 
 /// One record left out under [`OnError::Skip`].

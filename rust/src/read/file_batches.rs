@@ -1,4 +1,4 @@
-//! One file's stream of record batches, for each supported format.
+//! One file's stream of record batches ([`FileBatches`]), from the decoder of its format.
 //!
 //! Every decoder error becomes [`Error::DataFormat`] naming the file and the first row of the
 //! batch being decoded. A decoder that panics on corrupt input (arrow-rs does on some malformed
