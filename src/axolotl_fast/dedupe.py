@@ -46,7 +46,7 @@ class HashSet:
     __slots__ = ("_core",)
 
     def __init__(self, hash: str = DEFAULT_HASH) -> None:
-        self._core = _core.SeenSet(hash)
+        self._core = _core.HashSet(hash)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> HashSet:
@@ -57,7 +57,7 @@ class HashSet:
             CorruptFileError: The file is truncated, damaged, of a newer format or not a
                 saved set; the message says which check failed.
         """
-        return cls._wrap(_core.SeenSet.load(os.fspath(path)))
+        return cls._wrap(_core.HashSet.load(os.fspath(path)))
 
     @classmethod
     def _wrap(cls, core: Any) -> HashSet:
@@ -73,7 +73,7 @@ class HashSet:
     @property
     def nbytes(self) -> int:
         """The memory the set holds, in bytes (at most 32 per key once past a few keys)."""
-        return self._core.allocated_bytes
+        return self._core.nbytes
 
     def __len__(self) -> int:
         return len(self._core)

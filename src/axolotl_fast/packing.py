@@ -236,7 +236,7 @@ def pack(
         order_chunks = [pa.array(np.random.default_rng(seed).permutation(total))]
     else:
         order_chunks = None
-    raw = _core.pack_lengths(
+    raw = _core.pack(
         chunks,
         max_length,
         strategy=strategy,

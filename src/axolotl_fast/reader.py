@@ -144,7 +144,7 @@ def source_files(source: PathLike | Sequence[PathLike]) -> list[str]:
         FileNotFoundError: A path does not exist, a pattern matches nothing, or a
             directory holds no data file.
     """
-    return [os.fspath(path) for path in _core.list_files(_as_paths(source))]
+    return [os.fspath(path) for path in _core.source_files(_as_paths(source))]
 
 
 def detect_format(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -252,7 +252,7 @@ def read(
             "columns", "expected a list of column names, got a single string"
         )
     names = list(columns) if columns is not None else None
-    core = _core.open_reader(
+    core = _core.read(
         _as_paths(source),
         batch_size,
         names,

@@ -146,7 +146,9 @@ def test_interruption_becomes_keyboard_interrupt():
 
 
 def test_unknown_error_kind_is_a_plain_value_error():
-    with pytest.raises(ValueError, match="unknown error kind"):
+    with pytest.raises(
+        ValueError, match="invalid value for `kind`: unknown value 'nope'"
+    ):
         _core._raise_core_error("nope")
 
 
