@@ -6,7 +6,8 @@
 #   3. `cargo test`: the Rust core, with every committed fuzz seed and regression input
 #      replayed through the fuzz targets' invariant checks (rust/tests/fuzz_seeds.rs);
 #   4. pytest: unit, property, parity, end-to-end `axolotl preprocess` / `axolotl train` and
-#      2-process tests.
+#      2-process tests, on PYTEST_WORKERS (default 2) pytest-xdist workers; each test module
+#      stays on one worker (--dist loadscope), so its module-scoped runs are made once.
 #
 # The release wheel in fresh venvs and the benchmark smoke run are `make release-check`
 # (scripts/release-check.sh); the time-boxed libFuzzer run is `make fuzz`. CI runs them after
@@ -26,5 +27,6 @@ bash scripts/lint.sh "$venv"
 step "cargo test (core, fuzz seed replay)"
 cargo test --quiet
 step "pytest"
-AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest -m "not wheel and not bench" "$@"
+AXOLOTL_FAST_REQUIRE_AXOLOTL=1 "$venv/bin/python" -m pytest -m "not wheel and not bench" \
+  -n "${PYTEST_WORKERS:-2}" --dist loadscope "$@"
 step_done

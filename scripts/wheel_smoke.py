@@ -47,7 +47,7 @@ def site_packages() -> Path:
 
 
 def check_installed_copy() -> None:
-    """axolotl_fast comes from this venv's site-packages, with a release abi3 extension."""
+    """axolotl_fast comes from this venv's site-packages, a release abi3 build without hooks."""
     import axolotl_fast
     from axolotl_fast import _core
 
@@ -59,6 +59,10 @@ def check_installed_copy() -> None:
     build = axolotl_fast.build_info()
     assert build["profile"] == "release", build
     assert build["version"] == axolotl_fast.__version__, build
+    # The test-only hooks (cargo feature `test-hooks`) never ship.
+    assert "test-hooks" not in build["features"], build
+    for hook in ("_raise_core_error", "_mark_pool_used"):
+        assert not hasattr(_core, hook), f"the release wheel has the test hook {hook}"
 
 
 def check_core() -> None:
