@@ -12,6 +12,7 @@ pub mod pack;
 pub mod parallel;
 pub mod quiet_panic;
 pub mod read;
+pub mod tokenize;
 pub mod write;
 
 #[cfg(feature = "python")]

@@ -10,8 +10,10 @@
 //! The thread count comes from `AXOLOTL_FAST_NUM_THREADS` when set (a positive integer; any
 //! other value is an error, never a silent default), else from `RAYON_NUM_THREADS` (ignored when
 //! invalid, as rayon itself does), else from the number of CPUs. Asking for the count never
-//! starts the pool, so a process that only asks can fork safely.
+//! starts the pool, so a process that only asks can fork safely. [`run_on`] runs a kernel's
+//! parallel section on a pool of the asked size, with panics turned into errors.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
@@ -102,6 +104,26 @@ pub fn mark_pool_used() {
 /// for the rest of the child's life.
 pub fn mark_forked() {
     FLAGS.mark_forked();
+}
+
+/// Runs `work` on a pool of `threads` threads (the global pool when it has that size),
+/// turning a panic into [`Error::Internal`].
+pub fn run_on<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> Result<T> {
+    let outcome = if threads <= 1 || !parallelism_enabled() {
+        catch_unwind(AssertUnwindSafe(work))
+    } else {
+        mark_pool_used();
+        if threads == rayon::current_num_threads() {
+            catch_unwind(AssertUnwindSafe(work))
+        } else {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
+            catch_unwind(AssertUnwindSafe(|| pool.install(work)))
+        }
+    };
+    outcome.map_err(|payload| Error::from_panic(payload.as_ref()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ The package has three layers, and imports run one way, from the top down:
 * :mod:`axolotl_fast.hf`: adapters between the library and Hugging Face ``datasets`` (plans of
   dataset entries, ``Dataset`` and ``IterableDataset`` over the reader); never imports axolotl;
 * the library, at the top of this package: :func:`read` / :class:`Reader`, :func:`dedupe` /
-  :class:`HashSet`, :func:`pack` / :class:`Bins` and the typed errors, on pyarrow and numpy only.
+  :class:`HashSet`, :class:`Encoder` (a tokenizer run in Rust), :func:`pack` / :class:`Bins`
+  and the typed errors, on pyarrow and numpy only.
 
 ``from axolotl_fast import *`` gives the library. The plugin classes (``FastPlugin``,
 ``FastCollator``, ``AxolotlFastArgs``, ``AxolotlFastConfig``) are imported lazily on first
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from axolotl_fast import _core
 from axolotl_fast.dedupe import DedupeResult, HashSet, dedupe
+from axolotl_fast.encode import Encoder
 from axolotl_fast.errors import (
     AxolotlFastError,
     ConfigError,
@@ -50,6 +52,7 @@ __all__ = [
     "CorruptFileError",
     "DataFormatError",
     "DedupeResult",
+    "Encoder",
     "HashSet",
     "InternalError",
     "InvalidArgumentError",

@@ -9,6 +9,7 @@ from typing import Any, NoReturn, final
 import pyarrow as pa
 
 __all__ = [
+    "Encoder",
     "HashSet",
     "JsonlWriter",
     "Reader",
@@ -108,6 +109,25 @@ def pack(
     group_size: int = 100000,
 ) -> dict[str, Any]:
     """Pack samples by token length (see ``axolotl_fast.pack``)."""
+
+@final
+class Encoder:
+    """A tokenizer restored from its JSON; use ``axolotl_fast.Encoder``."""
+
+    def __new__(cls, json: str) -> Encoder: ...
+    def token_id(self, token: str) -> int | None:
+        """The id of ``token`` in the vocabulary (added tokens included), or ``None``."""
+
+    def encode(
+        self,
+        texts: pa.Array,
+        add_special_tokens: bool = True,
+        max_length: int | None = None,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> pa.ListArray:
+        """Encode the strings of ``texts`` (a pyarrow string array without nulls)."""
 
 @final
 class HashSet:

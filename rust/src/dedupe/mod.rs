@@ -16,7 +16,6 @@ pub mod keyset;
 #[cfg(test)]
 mod tests;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -128,7 +127,7 @@ pub fn row_keys(
             .map(|row| hash_row(kind, &prefix, cols, row))
             .collect()
     };
-    let nested = run_parallel(threads, || {
+    let nested = parallel::run_on(threads, || {
         if threads > 1 && pieces.len() > 1 {
             pieces.par_iter().map(hash_piece).collect::<Vec<_>>()
         } else {
@@ -275,24 +274,4 @@ impl Sink for ShaSink {
     fn put(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
     }
-}
-
-/// Runs `work` on a pool of `threads` threads (the global pool when it has that size),
-/// turning a panic into [`Error::Internal`].
-fn run_parallel<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> Result<T> {
-    let outcome = if threads <= 1 || !parallel::parallelism_enabled() {
-        catch_unwind(AssertUnwindSafe(work))
-    } else {
-        parallel::mark_pool_used();
-        if threads == rayon::current_num_threads() {
-            catch_unwind(AssertUnwindSafe(work))
-        } else {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
-            catch_unwind(AssertUnwindSafe(|| pool.install(work)))
-        }
-    };
-    outcome.map_err(|payload| Error::from_panic(payload.as_ref()))
 }

@@ -17,6 +17,7 @@ mod parallel;
 mod read;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod tokenize;
 mod write;
 
 use pyo3::prelude::*;
@@ -39,6 +40,8 @@ mod _core {
     #[cfg(feature = "test-hooks")]
     #[pymodule_export]
     use super::test_hooks::{_mark_pool_used, _raise_core_error};
+    #[pymodule_export]
+    use super::tokenize::PyEncoder;
     #[pymodule_export]
     use super::write::PyJsonlWriter;
 

@@ -1,0 +1,15 @@
+//! Tokenization of string columns with the Hugging Face `tokenizers` crate.
+//!
+//! [`Encoder`] holds a tokenizer restored from its JSON (a `tokenizer.json`, or what the
+//! Python object's `to_str()` gives), which is the whole state the Python bindings encode
+//! with. The crate is pinned to the release line of the Python `tokenizers` that axolotl's
+//! install brings, so the ids are the same by construction; the parity tests prove it.
+//! [`Encoder::encode`] encodes many texts on rayon, in pieces, in row order, and returns the
+//! ids in Arrow's list layout (one flat buffer and row offsets): no per-token object is made.
+
+mod encoder;
+
+pub use encoder::{EncodeOptions, Encoder, Side, TokenLists};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! Encoder behaviour on a small word-level tokenizer with a BOS post-processor. Exact parity
+//! with the Python `tokenizers` on real BPE / Unigram tokenizers is tested from Python.
+
+use super::*;
+use crate::error::Error;
+
+/// Words a..h, `<s>` (BOS, added by the post-processor) and `</s>` as special tokens.
+const TOKENIZER: &str = r#"{
+  "version": "1.0", "truncation": null, "padding": null,
+  "added_tokens": [
+    {"id": 0, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false,
+     "normalized": false, "special": true},
+    {"id": 1, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false,
+     "normalized": false, "special": true}
+  ],
+  "normalizer": null,
+  "pre_tokenizer": {"type": "Whitespace"},
+  "post_processor": {
+    "type": "TemplateProcessing",
+    "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+               {"Sequence": {"id": "A", "type_id": 0}}],
+    "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+    "special_tokens": {"<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]}}
+  },
+  "decoder": null,
+  "model": {"type": "WordLevel", "unk_token": "<unk>",
+            "vocab": {"<s>": 0, "</s>": 1, "<unk>": 2, "a": 3, "b": 4, "c": 5, "d": 6,
+                      "e": 7, "f": 8, "g": 9, "h": 10, "<": 11, ">": 12, "s": 13}}
+}"#;
+
+fn encoder() -> Encoder {
+    Encoder::from_json(TOKENIZER).unwrap()
+}
+
+fn options(max_length: Option<usize>) -> EncodeOptions {
+    EncodeOptions {
+        add_special_tokens: true,
+        max_length,
+        ..EncodeOptions::default()
+    }
+}
+
+#[test]
+fn rows_come_back_in_order_with_the_special_tokens() {
+    let lists = encoder()
+        .encode(&["a b", "", "c d e"], &options(None), 1)
+        .unwrap();
+    assert_eq!(lists.len(), 3);
+    assert_eq!(lists.row(0), [0, 3, 4]);
+    assert_eq!(lists.row(1), [0]);
+    assert_eq!(lists.row(2), [0, 5, 6, 7]);
+    assert_eq!(lists.offsets, [0, 3, 4, 8]);
+}
+
+#[test]
+fn without_special_tokens_there_is_no_bos() {
+    let plain = EncodeOptions::default();
+    let lists = encoder().encode(&["a b"], &plain, 1).unwrap();
+    assert_eq!(lists.row(0), [3, 4]);
+}
+
+#[test]
+fn truncation_counts_the_bos_and_cuts_the_chosen_side() {
+    let right = encoder()
+        .encode(&["a b c d"], &options(Some(3)), 1)
+        .unwrap();
+    assert_eq!(right.row(0), [0, 3, 4]);
+    let left_options = EncodeOptions {
+        truncation_side: Side::Left,
+        ..options(Some(3))
+    };
+    let left = encoder().encode(&["a b c d"], &left_options, 1).unwrap();
+    assert_eq!(left.row(0), [0, 5, 6]);
+}
+
+#[test]
+fn a_max_length_without_room_for_the_special_tokens_is_an_argument_error() {
+    let err = encoder().encode(&["a"], &options(Some(0)), 1).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { ref name, .. } if name == "max_length"));
+    assert!(err.to_string().contains("special tokens"), "{err}");
+}
+
+#[test]
+fn special_token_strings_split_only_when_asked() {
+    let kept = encoder().encode(&["a </s>"], &options(None), 1).unwrap();
+    assert_eq!(kept.row(0), [0, 3, 1]);
+    let split_options = EncodeOptions {
+        split_special_tokens: true,
+        ..options(None)
+    };
+    let split = encoder().encode(&["a </s>"], &split_options, 1).unwrap();
+    // As plain text the pre-tokenizer cuts it into "</" (not a word: <unk>), "s" and ">".
+    assert_eq!(split.row(0), [0, 3, 2, 13, 12]);
+}
+
+#[test]
+fn threads_do_not_change_the_result() {
+    let words = ["a", "b c", "d e f", "", "g h a b"];
+    let texts: Vec<&str> = (0..1000).map(|i| words[i % words.len()]).collect();
+    let serial = encoder().encode(&texts, &options(Some(4)), 1).unwrap();
+    let parallel = encoder().encode(&texts, &options(Some(4)), 4).unwrap();
+    assert_eq!(serial, parallel);
+    assert_eq!(serial.len(), 1000);
+}
+
+#[test]
+fn sides_parse_by_name_and_unknown_names_say_which_exist() {
+    for name in Side::NAMES {
+        assert!(name.parse::<Side>().is_ok());
+    }
+    let err = "middle".parse::<Side>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value for `truncation_side`: unknown value 'middle'; expected one of left, right"
+    );
+}
+
+#[test]
+fn json_that_is_not_a_tokenizer_is_an_argument_error() {
+    let Err(err) = Encoder::from_json("{\"model\": 3}") else {
+        panic!("accepted a broken tokenizer");
+    };
+    assert!(matches!(err, Error::InvalidArgument { ref name, .. } if name == "tokenizer"));
+}

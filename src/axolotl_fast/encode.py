@@ -1,0 +1,144 @@
+"""``axolotl_fast.Encoder``: a Hugging Face tokenizer run by the Rust core on Arrow columns.
+
+The tokenizer's JSON (``tokenizer.json``, ``tokenizers.Tokenizer.to_str()``, or a
+``transformers`` fast tokenizer's ``backend_tokenizer``) is restored by the Rust
+``tokenizers`` crate of the same release line as the Python package, so the ids are the ones
+the Python tokenizer gives. Texts are encoded on every core with the GIL released, and the ids
+come back as a pyarrow ``list<int32>`` column (what ``datasets`` stores ``input_ids`` as),
+never as Python ints::
+
+    encoder = axolotl_fast.Encoder.from_tokenizer(hf_tokenizer)
+    ids = encoder.encode(table["text"], max_length=2048)   # pa.ChunkedArray of list<int32>
+
+Settings a ``transformers`` tokenizer keeps outside its JSON (``truncation_side``,
+``split_special_tokens``) are arguments of :meth:`Encoder.encode`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from axolotl_fast import _core
+from axolotl_fast.errors import InvalidArgumentError
+
+__all__ = ["TRUNCATION_SIDES", "Encoder"]
+
+TRUNCATION_SIDES = ("left", "right")
+# Rows per call into the core: keeps every output chunk's int32 offsets far from overflow.
+_ROWS_PER_CALL = 16_384
+
+
+class Encoder:
+    """A tokenizer restored from its JSON, encoding string columns in Rust.
+
+    Args:
+        tokenizer_json: The tokenizer's JSON serialization.
+
+    Raises:
+        InvalidArgumentError: The JSON is not a tokenizer's.
+    """
+
+    def __init__(self, tokenizer_json: str) -> None:
+        self._core = _core.Encoder(tokenizer_json)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Encoder:
+        """The tokenizer of a ``tokenizer.json`` file."""
+        with open(path, encoding="utf-8") as file:
+            return cls(file.read())
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any) -> Encoder:
+        """The tokenizer of a ``tokenizers.Tokenizer`` or a ``transformers`` fast tokenizer.
+
+        Its current state is copied: added tokens, special tokens and post-processor included.
+
+        Raises:
+            TypeError: ``tokenizer`` is neither (a slow ``transformers`` tokenizer has no JSON).
+        """
+        backend = getattr(tokenizer, "backend_tokenizer", tokenizer)
+        if not callable(getattr(backend, "to_str", None)):
+            raise TypeError(
+                "Encoder.from_tokenizer takes a tokenizers.Tokenizer or a transformers fast "
+                f"tokenizer; got {type(tokenizer).__name__}"
+            )
+        return cls(backend.to_str())
+
+    def token_id(self, token: str) -> int | None:
+        """The id of ``token`` in the vocabulary (added tokens included), or ``None``."""
+        return self._core.token_id(token)
+
+    def encode(
+        self,
+        texts: pa.Array | pa.ChunkedArray | Sequence[str],
+        *,
+        add_special_tokens: bool = True,
+        max_length: int | None = None,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> pa.ChunkedArray:
+        """Encode every text, in order.
+
+        Args:
+            texts: Strings: a pyarrow string array or chunked array, or a Python sequence.
+            add_special_tokens: Whether the post-processor adds its special tokens (BOS, ...).
+            max_length: Truncate each text to this many tokens, special tokens included, as
+                ``tokenizer(text, truncation=True, max_length=...)`` does.
+            truncation_side: ``"right"`` keeps the start of a text, ``"left"`` its end.
+            split_special_tokens: Encode special-token strings in the text as plain text.
+            num_threads: Threads to use (default: ``AXOLOTL_FAST_NUM_THREADS`` or the CPUs).
+
+        Returns:
+            A ``list<int32>`` chunked array with one list of ids per text.
+
+        Raises:
+            InvalidArgumentError: A null text, a non-string column, a bad ``max_length``,
+                ``truncation_side`` or ``num_threads``.
+            DataFormatError: The tokenizer rejected a text (the row is named).
+        """
+        if truncation_side not in TRUNCATION_SIDES:
+            raise InvalidArgumentError.for_value(
+                "truncation_side",
+                f"unknown value {truncation_side!r}; expected one of left, right",
+            )
+        chunks = [
+            self._core.encode(
+                piece,
+                add_special_tokens=add_special_tokens,
+                max_length=max_length,
+                truncation_side=truncation_side,
+                split_special_tokens=split_special_tokens,
+                num_threads=num_threads,
+            )
+            for piece in _pieces(_as_strings(texts))
+        ]
+        return pa.chunked_array(chunks, type=pa.list_(pa.int32()))
+
+
+def _as_strings(texts: pa.Array | pa.ChunkedArray | Sequence[str]) -> pa.ChunkedArray:
+    if isinstance(texts, pa.ChunkedArray):
+        return texts
+    if isinstance(texts, pa.Array):
+        return pa.chunked_array([texts], type=texts.type)
+    if isinstance(texts, str):
+        raise InvalidArgumentError.for_value(
+            "texts", "expected a sequence of strings, got a single string"
+        )
+    try:
+        return pa.chunked_array([pa.array(list(texts), type=pa.string())])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise InvalidArgumentError.for_value("texts", f"not strings: {err}") from None
+
+
+def _pieces(texts: pa.ChunkedArray) -> list[pa.Array]:
+    """The chunks of ``texts``, cut to at most ``_ROWS_PER_CALL`` rows each."""
+    pieces = []
+    for chunk in texts.chunks:
+        for start in range(0, len(chunk), _ROWS_PER_CALL):
+            pieces.append(chunk.slice(start, _ROWS_PER_CALL))
+    return pieces
