@@ -129,6 +129,25 @@ class Encoder:
     ) -> pa.ListArray:
         """Encode the strings of ``texts`` (a pyarrow string array without nulls)."""
 
+    def tokenize_instructions(
+        self,
+        instruction: pa.Array,
+        response: pa.Array,
+        input: pa.Array | None,
+        system: pa.Array | None,
+        with_input: str,
+        without_input: str,
+        system_template: str | None,
+        max_length: int,
+        train_on_inputs: bool,
+        eos_id: int,
+        bos_id: int | None = None,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> dict[str, pa.ListArray]:
+        """Tokenize instruction rows as axolotl's instruction strategy does."""
+
 @final
 class HashSet:
     """A set of row keys; use ``axolotl_fast.HashSet``."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -25,7 +26,7 @@ import pyarrow as pa
 from axolotl_fast import _core
 from axolotl_fast.errors import InvalidArgumentError
 
-__all__ = ["TRUNCATION_SIDES", "Encoder"]
+__all__ = ["TRUNCATION_SIDES", "Encoder", "InstructionTemplates"]
 
 TRUNCATION_SIDES = ("left", "right")
 # Rows per call into the core: keeps every output chunk's int32 offsets far from overflow.
@@ -118,6 +119,141 @@ class Encoder:
             for piece in _pieces(_as_strings(texts))
         ]
         return pa.chunked_array(chunks, type=pa.list_(pa.int32()))
+
+    def tokenize_instructions(
+        self,
+        instruction: pa.Array | pa.ChunkedArray,
+        response: pa.Array | pa.ChunkedArray,
+        *,
+        templates: InstructionTemplates,
+        max_length: int,
+        eos_id: int,
+        bos_id: int | None = None,
+        input: pa.Array | pa.ChunkedArray | None = None,
+        system: pa.Array | pa.ChunkedArray | None = None,
+        train_on_inputs: bool = False,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> pa.Table:
+        """Tokenize instruction rows by the rules of axolotl's instruction strategy.
+
+        Per row, the prompt is ``templates.with_input`` when ``input`` is a non-empty string,
+        else ``templates.without_input`` (a null instruction renders as ``None``), with
+        ``templates.system`` first when the row's ``system`` is non-empty. Prompt and
+        response are each encoded with the special tokens and truncated to ``max_length``;
+        the response gets ``eos_id`` when it ends otherwise and is shorter than
+        ``max_length``, then loses one leading ``bos_id``. Labels are ``-100`` for the
+        prompt (its ids with ``train_on_inputs``), then the response's ids.
+
+        Args:
+            instruction: The instruction of each row (a string column, nulls allowed).
+            response: The response of each row (nulls allowed: no response tokens).
+            templates: The prompt templates.
+            max_length: Each part's limit in tokens (axolotl's ``sequence_len``).
+            eos_id: The tokenizer's EOS id.
+            bos_id: The tokenizer's BOS id (``None``: nothing is stripped).
+            input: The optional ``input`` column, of the same length.
+            system: The optional ``system`` column, of the same length.
+            train_on_inputs: Train on the prompt's tokens too.
+            truncation_side: As in :meth:`encode`.
+            split_special_tokens: As in :meth:`encode`.
+            num_threads: As in :meth:`encode`.
+
+        Returns:
+            A table with ``input_ids`` (``list<int32>``), ``attention_mask``
+            (``list<int8>``) and ``labels`` (``list<int64>``), one row per input row.
+        """
+        columns = {"instruction": instruction, "response": response}
+        columns.update({"input": input, "system": system})
+        lengths = {len(column) for column in columns.values() if column is not None}
+        if len(lengths) > 1:
+            raise InvalidArgumentError.for_value(
+                "response", f"the columns have different lengths {sorted(lengths)}"
+            )
+        options = {
+            "max_length": max_length,
+            "train_on_inputs": train_on_inputs,
+            "eos_id": eos_id,
+            "bos_id": bos_id,
+            "truncation_side": truncation_side,
+            "split_special_tokens": split_special_tokens,
+            "num_threads": num_threads,
+        }
+        strings = {
+            name: None if column is None else _as_strings(column)
+            for name, column in columns.items()
+        }
+        tables = [
+            self._instruction_piece(piece, templates, options)
+            for piece in _aligned_slices(strings)
+        ]
+        return pa.concat_tables(tables) if tables else _EMPTY_INSTRUCTIONS
+
+    def _instruction_piece(
+        self,
+        piece: dict[str, pa.Array | None],
+        templates: InstructionTemplates,
+        options: dict[str, Any],
+    ) -> pa.Table:
+        """One slice of rows through the core."""
+        arrays = self._core.tokenize_instructions(
+            piece["instruction"],
+            piece["response"],
+            piece["input"],
+            piece["system"],
+            templates.with_input,
+            templates.without_input,
+            templates.system,
+            **options,
+        )
+        return pa.table(arrays)
+
+
+@dataclass(frozen=True)
+class InstructionTemplates:
+    """The prompt templates of an instruction prompter, in ``str.format`` syntax.
+
+    Attributes:
+        with_input: The prompt of a row with a non-empty ``input``; the fields are
+            ``{instruction}`` and ``{input}``.
+        without_input: The prompt of a row without input (``{instruction}``).
+        system: Put first when a row's ``system`` is non-empty (``{system}``), or ``None``.
+    """
+
+    with_input: str
+    without_input: str
+    system: str | None = None
+
+
+_EMPTY_INSTRUCTIONS = pa.table(
+    {
+        "input_ids": pa.array([], pa.list_(pa.int32())),
+        "attention_mask": pa.array([], pa.list_(pa.int8())),
+        "labels": pa.array([], pa.list_(pa.int64())),
+    }
+)
+
+
+def _aligned_slices(
+    columns: dict[str, pa.ChunkedArray | None],
+) -> list[dict[str, pa.Array | None]]:
+    """Slices of at most ``_ROWS_PER_CALL`` rows of every column, aligned (``None`` stays)."""
+    combined = {
+        name: column.combine_chunks()
+        for name, column in columns.items()
+        if column is not None
+    }
+    rows = len(next(iter(combined.values())))
+    return [
+        {
+            name: None
+            if name not in combined
+            else combined[name].slice(start, _ROWS_PER_CALL)
+            for name in columns
+        }
+        for start in range(0, rows, _ROWS_PER_CALL)
+    ]
 
 
 def _as_strings(texts: pa.Array | pa.ChunkedArray | Sequence[str]) -> pa.ChunkedArray:

@@ -7,16 +7,20 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayData, ArrayRef, Int32Array, LargeStringArray, ListArray, StringArray,
-    StringViewArray, make_array,
+    Array, ArrayData, ArrayRef, Int8Array, Int32Array, Int64Array, LargeStringArray, ListArray,
+    StringArray, StringViewArray, make_array,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field};
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::error::{Error, Result};
-use crate::tokenize::{EncodeOptions, Encoder, Side, TokenLists};
+use crate::tokenize::{
+    EncodeOptions, Encoder, InstructionFormat, InstructionOptions, InstructionRows, Side, Template,
+    TokenLists, tokenize_instructions,
+};
 
 /// A tokenizer restored from its JSON; use ``axolotl_fast.Encoder``.
 #[pyclass(
@@ -78,6 +82,91 @@ impl PyEncoder {
         })?;
         lists.to_pyarrow(py)
     }
+
+    /// Tokenize instruction rows as axolotl's instruction strategy does.
+    ///
+    /// Args:
+    ///     instruction, response: pyarrow string arrays (nulls allowed).
+    ///     input, system: pyarrow string arrays or ``None`` (a missing column).
+    ///     with_input, without_input: the prompt templates (``str.format`` named fields
+    ///         ``instruction``, ``input``, ``system``).
+    ///     system_template: put first when a row's system value is non-empty.
+    ///     max_length: ``sequence_len``; each part is truncated to it separately.
+    ///     eos_id, bos_id: the tokenizer's EOS and BOS ids.
+    ///
+    /// Returns:
+    ///     A dict of pyarrow arrays ``input_ids`` (``list<int32>``), ``attention_mask``
+    ///     (``list<int8>``) and ``labels`` (``list<int64>``).
+    #[pyo3(signature = (
+        instruction, response, input, system, with_input, without_input, system_template,
+        max_length, train_on_inputs, eos_id, bos_id=None, truncation_side="right",
+        split_special_tokens=false, num_threads=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python's keywords
+    fn tokenize_instructions<'py>(
+        &self,
+        py: Python<'py>,
+        instruction: PyArrowType<ArrayData>,
+        response: PyArrowType<ArrayData>,
+        input: Option<PyArrowType<ArrayData>>,
+        system: Option<PyArrowType<ArrayData>>,
+        with_input: &str,
+        without_input: &str,
+        system_template: Option<&str>,
+        max_length: usize,
+        train_on_inputs: bool,
+        eos_id: u32,
+        bos_id: Option<u32>,
+        truncation_side: &str,
+        split_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let format = InstructionFormat {
+            with_input: Template::parse("with_input", with_input)?,
+            without_input: Template::parse("without_input", without_input)?,
+            system: system_template
+                .map(|source| Template::parse("system_template", source))
+                .transpose()?,
+        };
+        let options = InstructionOptions {
+            max_length,
+            train_on_inputs,
+            bos_id,
+            eos_id,
+            encode: EncodeOptions {
+                truncation_side: truncation_side.parse::<Side>()?,
+                split_special_tokens,
+                ..EncodeOptions::default()
+            },
+        };
+        let instruction = make_array(instruction.0);
+        let response = make_array(response.0);
+        let input = input.map(|array| make_array(array.0));
+        let system = system.map(|array| make_array(array.0));
+        let arrays = py.detach(|| -> Result<[ArrayData; 3]> {
+            let threads = threads(num_threads)?;
+            let instruction = nullable_strings(&instruction)?;
+            let response = nullable_strings(&response)?;
+            let input = input.as_ref().map(nullable_strings).transpose()?;
+            let system = system.as_ref().map(nullable_strings).transpose()?;
+            let rows = InstructionRows {
+                instruction: &instruction,
+                input: input.as_deref(),
+                response: &response,
+                system: system.as_deref(),
+            };
+            let tokens = tokenize_instructions(&self.encoder, &format, rows, &options, threads)?;
+            instruction_arrays(&tokens.input_ids, tokens.labels)
+        })?;
+        let out = PyDict::new(py);
+        for (name, array) in ["input_ids", "attention_mask", "labels"]
+            .into_iter()
+            .zip(arrays)
+        {
+            out.set_item(name, array.to_pyarrow(py)?)?;
+        }
+        Ok(out)
+    }
 }
 
 fn threads(requested: Option<usize>) -> Result<usize> {
@@ -90,18 +179,7 @@ fn threads(requested: Option<usize>) -> Result<usize> {
 
 /// The texts of a string, large string or string view array; a null is an error.
 fn strings(texts: &ArrayRef) -> Result<Vec<&str>> {
-    let values: Vec<Option<&str>> = match texts.data_type() {
-        DataType::Utf8 => downcast::<StringArray>(texts)?.iter().collect(),
-        DataType::LargeUtf8 => downcast::<LargeStringArray>(texts)?.iter().collect(),
-        DataType::Utf8View => downcast::<StringViewArray>(texts)?.iter().collect(),
-        other => {
-            return Err(Error::invalid_argument(
-                "texts",
-                format!("expected a string array, got {other}"),
-            ));
-        }
-    };
-    values
+    nullable_strings(texts)?
         .into_iter()
         .enumerate()
         .map(|(row, text)| {
@@ -112,11 +190,50 @@ fn strings(texts: &ArrayRef) -> Result<Vec<&str>> {
         .collect()
 }
 
+/// The values of a string, large string or string view array, nulls as `None`.
+fn nullable_strings(texts: &ArrayRef) -> Result<Vec<Option<&str>>> {
+    Ok(match texts.data_type() {
+        DataType::Utf8 => downcast::<StringArray>(texts)?.iter().collect(),
+        DataType::LargeUtf8 => downcast::<LargeStringArray>(texts)?.iter().collect(),
+        DataType::Utf8View => downcast::<StringViewArray>(texts)?.iter().collect(),
+        other => {
+            return Err(Error::invalid_argument(
+                "texts",
+                format!("expected a string array, got {other}"),
+            ));
+        }
+    })
+}
+
 fn downcast<T: 'static>(array: &ArrayRef) -> Result<&T> {
     array
         .as_any()
         .downcast_ref::<T>()
         .ok_or_else(|| Error::Internal("string array of an unexpected class".into()))
+}
+
+/// `input_ids`, `attention_mask` (ones) and `labels` as `list<int32>`, `list<int8>` and
+/// `list<int64>` arrays over the same offsets.
+fn instruction_arrays(ids: &TokenLists, labels: Vec<i64>) -> Result<[ArrayData; 3]> {
+    let input_ids = list_array(ids)?;
+    let offsets = input_ids.offsets().clone();
+    let ones = Int8Array::from(vec![1_i8; ids.ids.len()]);
+    let lists = |values: ArrayRef, item: DataType| {
+        ListArray::try_new(
+            Arc::new(Field::new_list_field(item, true)),
+            offsets.clone(),
+            values,
+            None,
+        )
+        .map_err(|err| Error::Internal(format!("cannot build the lists: {err}")))
+    };
+    let attention_mask = lists(Arc::new(ones), DataType::Int8)?;
+    let labels = lists(Arc::new(Int64Array::from(labels)), DataType::Int64)?;
+    Ok([
+        input_ids.into_data(),
+        attention_mask.into_data(),
+        labels.into_data(),
+    ])
 }
 
 /// Token lists as a `list<int32>` array; ids and offsets must fit in `int32`.

@@ -84,7 +84,7 @@ impl TokenLists {
         &self.ids[usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0)]
     }
 
-    fn from_rows(rows: Vec<Vec<u32>>) -> Result<Self> {
+    pub(crate) fn from_rows(rows: Vec<Vec<u32>>) -> Result<Self> {
         let total: usize = rows.iter().map(Vec::len).sum();
         let mut lists = TokenLists {
             ids: Vec::with_capacity(total),
@@ -159,7 +159,7 @@ impl Encoder {
     }
 
     /// A copy of the tokenizer with the call's truncation and special-token settings.
-    fn configured(&self, options: &EncodeOptions) -> Result<Tokenizer> {
+    pub(crate) fn configured(&self, options: &EncodeOptions) -> Result<Tokenizer> {
         let mut tokenizer = self.tokenizer.clone();
         tokenizer.set_encode_special_tokens(options.split_special_tokens);
         let truncation = match options.max_length {
@@ -195,7 +195,8 @@ impl Encoder {
     }
 }
 
-fn encode_one(
+/// Encodes one text; a rejection names the row.
+pub(crate) fn encode_one(
     tokenizer: &Tokenizer,
     text: &str,
     add_special: bool,

@@ -6,10 +6,19 @@
 //! install brings, so the ids are the same by construction; the parity tests prove it.
 //! [`Encoder::encode`] encodes many texts on rayon, in pieces, in row order, and returns the
 //! ids in Arrow's list layout (one flat buffer and row offsets): no per-token object is made.
+//! [`tokenize_instructions`] is axolotl's instruction strategy (prompt templates, each part
+//! truncated separately, EOS and BOS rules, labels) on top of it.
 
 mod encoder;
+pub mod instruction;
+mod template;
 
 pub use encoder::{EncodeOptions, Encoder, Side, TokenLists};
+pub use instruction::{
+    IGNORE_INDEX, InstructionFormat, InstructionOptions, InstructionRows, InstructionTokens,
+    tokenize_instructions,
+};
+pub use template::Template;
 
 #[cfg(test)]
 mod tests;

@@ -122,3 +122,109 @@ fn json_that_is_not_a_tokenizer_is_an_argument_error() {
     };
     assert!(matches!(err, Error::InvalidArgument { ref name, .. } if name == "tokenizer"));
 }
+
+fn alpaca_format() -> InstructionFormat {
+    InstructionFormat {
+        with_input: Template::parse("with_input", "{instruction} c {input} d").unwrap(),
+        without_input: Template::parse("without_input", "{instruction} d").unwrap(),
+        system: Some(Template::parse("system", "{system} e ").unwrap()),
+    }
+}
+
+fn instruction_options(max_length: usize, train_on_inputs: bool) -> InstructionOptions {
+    InstructionOptions {
+        max_length,
+        train_on_inputs,
+        bos_id: Some(0),
+        eos_id: 1,
+        encode: EncodeOptions::default(),
+    }
+}
+
+#[test]
+fn instruction_rows_follow_axolotls_rules() {
+    let instruction = [Some("a"), None, Some("b")];
+    let input = [Some("b"), Some(""), None];
+    let response = [Some("f g"), Some("h"), None];
+    let system = [None, Some("g"), Some("")];
+    let rows = InstructionRows {
+        instruction: &instruction,
+        input: Some(&input),
+        response: &response,
+        system: Some(&system),
+    };
+    let tokens = tokenize_instructions(
+        &encoder(),
+        &alpaca_format(),
+        rows,
+        &instruction_options(16, false),
+        2,
+    )
+    .unwrap();
+    let ids = &tokens.input_ids;
+    // Row 0: "<s> a c b d" then "f g" + EOS without its BOS.
+    assert_eq!(ids.row(0), [0, 3, 5, 4, 6, 8, 9, 1]);
+    // Row 1: a null instruction renders as "None" (<unk>), the system block comes first,
+    // an empty input picks the other template.
+    assert_eq!(ids.row(1), [0, 9, 7, 2, 6, 10, 1]);
+    // Row 2: no response: the prompt alone, all of it masked.
+    assert_eq!(ids.row(2), [0, 4, 6]);
+    let labels: Vec<i64> = tokens.labels.clone();
+    assert_eq!(&labels[..8], [-100, -100, -100, -100, -100, 8, 9, 1]);
+    assert_eq!(&labels[15..], [-100, -100, -100]);
+}
+
+#[test]
+fn each_part_is_truncated_alone_and_eos_needs_room() {
+    let instruction = [Some("a b c d e f")];
+    let response = [Some("a b c d e f")];
+    let rows = InstructionRows {
+        instruction: &instruction,
+        input: None,
+        response: &response,
+        system: None,
+    };
+    let tokens = tokenize_instructions(
+        &encoder(),
+        &alpaca_format(),
+        rows,
+        &instruction_options(4, true),
+        1,
+    )
+    .unwrap();
+    // Prompt: 4 ids with its BOS; response: 4 ids, no room for EOS, then the BOS goes.
+    assert_eq!(tokens.input_ids.row(0), [0, 3, 4, 5, 3, 4, 5]);
+    assert_eq!(tokens.labels, [0, 3, 4, 5, 3, 4, 5]);
+}
+
+#[test]
+fn templates_take_named_fields_and_escaped_braces_only() {
+    let template = Template::parse("t", "{{x}} {a_1}!").unwrap();
+    let mut out = String::new();
+    template.render_into(&mut out, |name| format!("<{name}>"));
+    assert_eq!(out, "{x} <a_1>!");
+    for bad in ["{}", "{0}", "{a:>3}", "{a", "a}", "{a.b}"] {
+        assert!(Template::parse("t", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn columns_of_different_lengths_are_an_argument_error() {
+    let instruction = [Some("a"), Some("b")];
+    let response = [Some("c")];
+    let rows = InstructionRows {
+        instruction: &instruction,
+        input: None,
+        response: &response,
+        system: None,
+    };
+    let err = tokenize_instructions(
+        &encoder(),
+        &alpaca_format(),
+        rows,
+        &instruction_options(8, false),
+        1,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("response"), "{err}");
+}

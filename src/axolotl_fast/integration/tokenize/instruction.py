@@ -1,0 +1,123 @@
+"""The alpaca family of axolotl's instruction strategies, tokenized in Rust.
+
+:func:`tokenize_table` takes the ``AlpacaPromptTokenizingStrategy`` axolotl built for a
+dataset entry (``type: alpaca``, ``alpaca:chat``, ``alpaca_chat``, ``alpaca_instruct``, ...)
+and the entry's Arrow table, and returns what axolotl's ``TokenizedPromptDataset`` would hold:
+``input_ids`` (``list<int32>``), ``attention_mask`` (``list<int8>``) and ``labels``
+(``list<int64>``), row for row. The prompt templates come from axolotl's prompter object
+(:func:`templates_of`), the limits from the strategy (``max_length``, ``train_on_inputs``),
+the ids and truncation side from the tokenizer, so nothing is restated here. Whatever the
+Rust path cannot reproduce exactly raises :class:`Unsupported`:
+
+* a strategy or prompter class that changes the prompt building or the tokenization;
+* a tokenizer that is not a fast one, has no EOS id, or returns ``token_type_ids`` (axolotl
+  keeps the prompt's part only);
+* a missing ``instruction`` / ``output`` column, or a column that is not strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
+from axolotl.prompters import AlpacaPrompter
+
+from axolotl_fast.encode import Encoder, InstructionTemplates
+
+__all__ = ["Unsupported", "templates_of", "tokenize_table"]
+
+
+class Unsupported(Exception):
+    """The Rust path cannot reproduce this strategy exactly; axolotl's must run."""
+
+
+def templates_of(prompter: Any) -> InstructionTemplates:
+    """The prompt templates of an ``AlpacaPrompter`` (or a subclass that only sets strings).
+
+    Raises:
+        Unsupported: The prompter builds its prompts in its own way.
+    """
+    if not isinstance(prompter, AlpacaPrompter):
+        raise Unsupported(
+            f"prompter {type(prompter).__name__} is not an AlpacaPrompter"
+        )
+    for method in ("_build_result", "build_prompt", "match_prompt_style"):
+        if getattr(type(prompter), method) is not getattr(AlpacaPrompter, method):
+            raise Unsupported(f"prompter {type(prompter).__name__} overrides {method}")
+    if not hasattr(prompter, "turn_format"):  # an unknown style: axolotl fails on row 1
+        raise Unsupported(f"prompt style {prompter.prompt_style!r} has no templates")
+    return InstructionTemplates(
+        with_input=_system_block(prompter, prompter.system_prompt)
+        + prompter.turn_format,
+        without_input=_system_block(prompter, prompter.system_no_input_prompt)
+        + prompter.turn_no_input_format,
+    )
+
+
+def _system_block(prompter: Any, system: str) -> str:
+    """``system_format.format(system=...)`` when the prompt is set, braces escaped."""
+    if not system:
+        return ""
+    block = prompter.system_format.format(system=system)
+    return block.replace("{", "{{").replace("}", "}}")
+
+
+def tokenize_table(
+    table: pa.Table,
+    strategy: Any,
+    encoder: Encoder | None = None,
+    num_threads: int | None = None,
+) -> pa.Table:
+    """Tokenize ``table``'s rows as ``strategy.tokenize_prompt`` would, all at once.
+
+    Args:
+        table: The entry's rows (``instruction``, ``output``, optional ``input``).
+        strategy: The ``AlpacaPromptTokenizingStrategy`` axolotl built for the entry.
+        encoder: The strategy tokenizer's encoder (made from it when ``None``).
+        num_threads: Threads for the Rust tokenizer (default: the CPUs).
+
+    Raises:
+        Unsupported: See the module's docstring.
+    """
+    if type(strategy) is not AlpacaPromptTokenizingStrategy:
+        raise Unsupported(f"strategy {type(strategy).__name__} is not the alpaca one")
+    templates = templates_of(strategy.prompter)
+    tokenizer = strategy.tokenizer
+    _check_tokenizer(tokenizer)
+    encoder = encoder or Encoder.from_tokenizer(tokenizer)
+    return encoder.tokenize_instructions(
+        _strings(table, "instruction"),
+        _strings(table, "output"),
+        input=_strings(table, "input") if "input" in table.column_names else None,
+        templates=templates,
+        max_length=strategy.max_length,
+        train_on_inputs=bool(strategy.train_on_inputs),
+        eos_id=tokenizer.eos_token_id,
+        bos_id=tokenizer.bos_token_id,
+        truncation_side=tokenizer.truncation_side,
+        split_special_tokens=bool(getattr(tokenizer, "split_special_tokens", False)),
+        num_threads=num_threads,
+    )
+
+
+def _check_tokenizer(tokenizer: Any) -> None:
+    if not getattr(tokenizer, "is_fast", False):
+        raise Unsupported(
+            f"tokenizer {type(tokenizer).__name__} is not a fast tokenizer"
+        )
+    if tokenizer.eos_token_id is None:
+        raise Unsupported("the tokenizer has no EOS token")
+    if "token_type_ids" in tokenizer.model_input_names:
+        raise Unsupported("the tokenizer returns token_type_ids")
+
+
+def _strings(table: pa.Table, name: str) -> pa.ChunkedArray:
+    if name not in table.column_names:
+        raise Unsupported(f"no {name!r} column")
+    column = table.column(name)
+    if pa.types.is_null(column.type):
+        return column.cast(pa.string())
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        raise Unsupported(f"column {name!r} is {column.type}, not strings")
+    return column
