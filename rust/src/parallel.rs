@@ -11,10 +11,13 @@
 //! other value is an error, never a silent default), else from `RAYON_NUM_THREADS` (ignored when
 //! invalid, as rayon itself does), else from the number of CPUs. Asking for the count never
 //! starts the pool, so a process that only asks can fork safely. [`run_on`] runs a kernel's
-//! parallel section on a pool of the asked size, with panics turned into errors.
+//! parallel section on a pool of the asked size, with panics turned into errors;
+//! [`map_in_order`] is the common case, a map over pieces of work.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -124,6 +127,23 @@ pub fn run_on<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> Resul
         }
     };
     outcome.map_err(|payload| Error::from_panic(payload.as_ref()))
+}
+
+/// Maps `work` over `items`, results in item order: on a pool of `threads` threads when there
+/// is more than one item and thread, else on the calling thread. A panic becomes
+/// [`Error::Internal`].
+pub fn map_in_order<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync + Send,
+) -> Result<Vec<R>> {
+    run_on(threads, || {
+        if threads > 1 && items.len() > 1 {
+            items.par_iter().map(&work).collect()
+        } else {
+            items.iter().map(&work).collect()
+        }
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ use std::path::Path;
 use std::str::FromStr;
 
 use arrow::array::RecordBatch;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
@@ -127,13 +126,7 @@ pub fn row_keys(
             .map(|row| hash_row(kind, &prefix, cols, row))
             .collect()
     };
-    let nested = parallel::run_on(threads, || {
-        if threads > 1 && pieces.len() > 1 {
-            pieces.par_iter().map(hash_piece).collect::<Vec<_>>()
-        } else {
-            pieces.iter().map(hash_piece).collect()
-        }
-    })?;
+    let nested = parallel::map_in_order(threads, &pieces, hash_piece)?;
     Ok(nested.into_iter().flatten().collect())
 }
 

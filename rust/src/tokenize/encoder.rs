@@ -8,7 +8,6 @@
 
 use std::str::FromStr;
 
-use rayon::prelude::*;
 use tokenizers::utils::truncation::{TruncationDirection, TruncationParams, TruncationStrategy};
 use tokenizers::{PostProcessor, Tokenizer};
 
@@ -133,7 +132,7 @@ impl Encoder {
     ) -> Result<TokenLists> {
         let tokenizer = self.configured(options)?;
         let add_special = options.add_special_tokens;
-        let encode_piece = |(piece, chunk): (usize, &[&str])| -> Result<Vec<Vec<u32>>> {
+        let encode_piece = |&(piece, chunk): &(usize, &[&str])| -> Result<Vec<Vec<u32>>> {
             chunk
                 .iter()
                 .enumerate()
@@ -144,13 +143,7 @@ impl Encoder {
                 .collect()
         };
         let pieces: Vec<(usize, &[&str])> = texts.chunks(PIECE_ROWS).enumerate().collect();
-        let encoded = parallel::run_on(threads, || {
-            if threads > 1 && pieces.len() > 1 {
-                pieces.into_par_iter().map(encode_piece).collect::<Vec<_>>()
-            } else {
-                pieces.into_iter().map(encode_piece).collect()
-            }
-        })?;
+        let encoded = parallel::map_in_order(threads, &pieces, encode_piece)?;
         let mut rows = Vec::with_capacity(texts.len());
         for piece in encoded {
             rows.extend(piece?);

@@ -14,8 +14,6 @@
 //! 4. `labels` are the prompt's ids (`train_on_inputs`) or `-100` for each, then the
 //!    response's ids; `attention_mask` is all ones.
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::parallel;
 use crate::tokenize::encoder::{EncodeOptions, Encoder, TokenLists};
@@ -99,13 +97,7 @@ pub fn tokenize_instructions(
             .map(|row| tokenize_row(&tokenizer, format, &rows, options, row))
             .collect()
     };
-    let pieces = parallel::run_on(threads, || {
-        if threads > 1 && starts.len() > 1 {
-            starts.par_iter().map(piece).collect::<Vec<_>>()
-        } else {
-            starts.iter().map(piece).collect()
-        }
-    })?;
+    let pieces = parallel::map_in_order(threads, &starts, piece)?;
     let mut tokens = InstructionTokens::default();
     let mut ids = Vec::new();
     for piece in pieces {
