@@ -17,7 +17,7 @@ Settings a ``transformers`` tokenizer keeps outside its JSON (``truncation_side`
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,23 +237,18 @@ _EMPTY_INSTRUCTIONS = pa.table(
 
 def _aligned_slices(
     columns: dict[str, pa.ChunkedArray | None],
-) -> list[dict[str, pa.Array | None]]:
-    """Slices of at most ``_ROWS_PER_CALL`` rows of every column, aligned (``None`` stays)."""
-    combined = {
-        name: column.combine_chunks()
-        for name, column in columns.items()
-        if column is not None
-    }
-    rows = len(next(iter(combined.values())))
-    return [
-        {
-            name: None
-            if name not in combined
-            else combined[name].slice(start, _ROWS_PER_CALL)
-            for name in columns
-        }
-        for start in range(0, rows, _ROWS_PER_CALL)
-    ]
+) -> Iterator[dict[str, pa.Array | None]]:
+    """Slices of at most ``_ROWS_PER_CALL`` rows of every column, aligned (``None`` stays).
+
+    Only a slice that spans chunks is copied, one slice at a time, never a whole column.
+    """
+    present = {name: column for name, column in columns.items() if column is not None}
+    rows = len(next(iter(present.values())))
+    for start in range(0, rows, _ROWS_PER_CALL):
+        piece: dict[str, pa.Array | None] = dict.fromkeys(columns)
+        for name, column in present.items():
+            piece[name] = column.slice(start, _ROWS_PER_CALL).combine_chunks()
+        yield piece
 
 
 def _as_strings(texts: pa.Array | pa.ChunkedArray | Sequence[str]) -> pa.ChunkedArray:

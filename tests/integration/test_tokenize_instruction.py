@@ -150,8 +150,13 @@ def test_many_rows_over_several_core_calls(kind, encoders):
     strategy = AlpacaPromptTokenizingStrategy(
         AlpacaPrompter("instruct"), hf_tokenizer(kind), False, 64
     )
-    ours = tokenize_table(pa.Table.from_pylist(rows), strategy, encoders["right"])
-    sample = list(range(0, 20_000, 97))
+    # Two chunks whose boundary falls inside the first core call's slice.
+    table = pa.concat_tables(
+        [pa.Table.from_pylist(rows[:7_001]), pa.Table.from_pylist(rows[7_001:])]
+    )
+    assert table.column("instruction").num_chunks == 2
+    ours = tokenize_table(table, strategy, encoders["right"])
+    sample = [*range(0, 20_000, 97), 7_000, 7_001, 16_383, 16_384]
     expected = axolotl_rows(strategy, [rows[i] for i in sample])
     assert_same(ours.take(sample), expected)
 
