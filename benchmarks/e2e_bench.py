@@ -1,12 +1,16 @@
-"""End-to-end case of the read benchmark: ``axolotl preprocess`` with the plugin's loader on/off.
+"""``axolotl preprocess`` end to end, plugin settings side by side (read and tokenize parts).
 
 It runs in the axolotl venv (``scripts/venv.sh``; fast-axolotl is never there), on a generated
 alpaca JSONL (``gen_data.py``, ``--e2e-rows`` rows) and the tiny model of
 ``python -m axolotl_fast.tiny``, with the config of ``examples/configs/tiny-cpu-fast.yml``.
-The two runs differ only in ``axolotl_fast.loader``; each gets a fresh HF datasets cache and a
-fresh prepared-dataset directory, so neither reuses the other's work. Our package comes from
+:func:`best_of` runs named variants (an ``axolotl_fast`` block, or none for the plugin off,
+plus config keys); each run gets a fresh HF datasets cache and a fresh prepared-dataset
+directory, so none reuses another's work, and records wall, CPU-s, peak RSS and a digest of
+every value of the prepared dataset (:func:`prepared_summary`), so identical output is checked
+on every run. :func:`run` is the read part's case (``read_bench.py --e2e``: the runs differ
+only in ``loader``); ``tokenize_bench.py`` has its own variants. Our package comes from
 ``--pythonpath`` or else from the benchmark venv (its installed wheel), put first on
-``PYTHONPATH``. Called by ``read_bench.py --e2e``.
+``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -49,41 +53,71 @@ def ours_pythonpath(args: argparse.Namespace, work: Path) -> tuple[list[str], st
 
 
 def write_config(
-    work: Path, model: Path, data: Path, loader: bool, threads: int
+    work: Path, base: dict, block: dict | None, threads: int, extra: dict
 ) -> Path:
+    """The example config on ``base``'s data and model; ``block=None``: no plugin at all."""
     cfg = yaml.safe_load(EXAMPLE.read_text())
-    cfg["base_model"] = str(model)
-    cfg["datasets"][0]["path"] = str(data)
+    cfg["base_model"] = str(base["model"])
+    if base.get("tokenizer"):
+        cfg["tokenizer_config"] = str(base["tokenizer"])
+    cfg["datasets"][0]["path"] = str(base["data"])
     cfg["dataset_prepared_path"] = str(work / "prepared")
     cfg["output_dir"] = str(work / "out")
     cfg["sequence_len"] = 2048
     cfg["dataset_num_proc"] = threads
-    cfg["axolotl_fast"] = {
-        "loader": loader,
-        "dedupe": False,
-        "collator": False,
-        "packing": "axolotl",
-    }
+    if block is None:
+        cfg.pop("plugins", None)
+        cfg.pop("axolotl_fast", None)
+    else:
+        cfg["axolotl_fast"] = {"collator": False, "packing": "axolotl", **block}
+    cfg.update(extra)
     path = work / "cfg.yml"
     path.write_text(yaml.safe_dump(cfg))
     return path
 
 
-def prepared_rows(prepared: Path) -> int | None:
+def prepared_summary(prepared: Path) -> tuple[int | None, str | None]:
+    """Rows and a sha256 of every value (columns in order) of the one prepared dataset."""
+    import hashlib
+
     import datasets
 
     dirs = [p for p in prepared.iterdir() if p.is_dir()] if prepared.exists() else []
     if len(dirs) != 1:
-        return None
-    return datasets.load_from_disk(str(dirs[0])).num_rows
+        return None, None
+    dataset = datasets.load_from_disk(str(dirs[0]))
+    digest = hashlib.sha256(str(dataset.features).encode())
+    for batch in dataset.with_format("arrow").iter(batch_size=10_000):
+        for column in batch.columns:
+            for values in _canonical(column):
+                digest.update(values.tobytes())
+    return dataset.num_rows, digest.hexdigest()
+
+
+def _canonical(column) -> list:
+    """A column's values as numpy arrays, whatever its chunks, offsets or slicing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+        return [lengths, pc.list_flatten(column).to_numpy(zero_copy_only=False)]
+    return [column.to_numpy(zero_copy_only=False)]
 
 
 def preprocess(
-    name: str, loader: bool, venv: Path, base: dict, args: argparse.Namespace, tag: str
+    name: str,
+    block: dict | None,
+    venv: Path,
+    base: dict,
+    args: argparse.Namespace,
+    extra: dict | None = None,
 ) -> dict:
-    work = base["work"] / f"{name.replace(' ', '-')}-{tag}"
+    """One ``axolotl preprocess`` in fresh HF and prepared caches: wall, CPU, peak RSS."""
+    work = base["work"] / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    cfg = write_config(work, base["model"], base["data"], loader, args.threads)
+    cfg = write_config(work, base, block, args.threads, extra or {})
     env = {**base["env"], "HF_DATASETS_CACHE": str(work / "hf"), "TMPDIR": str(work)}
     proc = bench_common.run_measured(
         [str(venv / "bin" / "axolotl"), "preprocess", str(cfg)],
@@ -93,7 +127,9 @@ def preprocess(
         cwd=work,
     )
     log = (work / "log.txt").read_text(encoding="utf-8", errors="replace")
-    plugin_lines = sorted(set(re.findall(r"axolotl_fast: loader[^\n]*", log)))
+    plugin_lines = sorted(
+        set(re.findall(r"axolotl_fast: (?:loader|tokenize)[^\n]*", log))
+    )
     ok = proc.returncode == 0
     run = {
         "name": name,
@@ -104,10 +140,29 @@ def preprocess(
         "plugin_log": plugin_lines,
     }
     if ok:
-        run["prepared_rows"] = prepared_rows(work / "prepared")
+        run["prepared_rows"], run["prepared_digest"] = prepared_summary(
+            work / "prepared"
+        )
     else:
         run["log_tail"] = proc.output_tail
+    shutil.rmtree(work / "hf", ignore_errors=True)
     return run
+
+
+def best_of(
+    variants: list[tuple[str, dict | None, dict]],
+    venv: Path,
+    base: dict,
+    args: argparse.Namespace,
+) -> list[dict]:
+    """Each variant ``args.repeat`` times, alternating; each variant's fastest run."""
+    best: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for name, block, extra in variants:
+            run = preprocess(name, block, venv, base, args, extra)
+            if name not in best or run["wall_s"] < best[name]["wall_s"]:
+                best[name] = run
+    return list(best.values())
 
 
 def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
@@ -142,13 +197,12 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
             "data": data,
             "env": env,
         }
-        best: dict[str, dict] = {}
-        for i in range(args.repeat):  # alternate off/on; keep each side's best wall
-            for name, loader in (("loader off", False), ("loader on", True)):
-                run = preprocess(name, loader, venv, base, args, f"{i}")
-                if name not in best or run["wall_s"] < best[name]["wall_s"]:
-                    best[name] = run
-        runs = list(best.values())
+        only_loader = {"tokenize": False, "dedupe": False}
+        variants = [
+            ("loader off", {"loader": False, **only_loader}, {}),
+            ("loader on", {"loader": True, **only_loader}, {}),
+        ]
+        runs = best_of(variants, venv, base, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     off, on = runs
@@ -166,8 +220,8 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
     if off["status"] == on["status"] == "ok":
         result["speedup"] = off["wall_s"] / on["wall_s"]
         notes = []
-        if off.get("prepared_rows") != on.get("prepared_rows"):
-            notes.append("**Prepared row counts differ.**")
+        if off.get("prepared_digest") != on.get("prepared_digest"):
+            notes.append("**The prepared datasets differ.**")
         notes += [f"Plugin log (loader on): {line}." for line in on["plugin_log"]]
         result["note"] = " ".join(notes)
     return result

@@ -8,6 +8,8 @@ its tables and PNG charts (and the raw JSON) into ``--out-dir``:
 
 * ``startup``: importing the package and validating a config with our block (axolotl venv);
 * ``read``: every format through ours, pyarrow, polars, HF datasets and fast-axolotl;
+* ``tokenize``: the alpaca strategy through axolotl, a raw ``encode_batch`` and ours, then
+  ``axolotl preprocess`` end to end, plugin off vs on (axolotl venv);
 * ``dedupe``: ours against axolotl, fast-axolotl, polars and duckdb;
 * ``pack-collate``: packing against axolotl's sampler, TRL, numba and fast-axolotl, and
   collation against axolotl's, HF's and fast-axolotl's collators.
@@ -37,29 +39,35 @@ import bench_common
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-PARTS = ("startup", "read", "dedupe", "pack-collate")
-SECTIONS = ("startup", "read", "dedupe", "pack", "collate")
+PARTS = ("startup", "read", "tokenize", "dedupe", "pack-collate")
+SECTIONS = ("startup", "read", "tokenize", "dedupe", "pack", "collate")
 
 
 FULL = {
     "startup": ["--repeat", "5"],
     "read": ["--rows", "1000000", "--e2e"],
+    "tokenize": ["--rows", "20000", "--e2e-rows", "100000"],
     "dedupe": [],
     "pack-collate": [],
 }
 QUICK = {
     "startup": ["--repeat", "2"],
     "read": ["--rows", "20000"],
+    "tokenize": ["--rows", "2000", "--e2e-rows", "1000", "--vocab", "2000"],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
 }
 
 
-def part_args(part: str, quick: bool, axolotl_python: str, ours_src: Path) -> list[str]:
+def part_args(
+    part: str, quick: bool, pythons: tuple[str, str], ours_src: Path
+) -> list[str]:
     """The command-line arguments of one part: its sizes, then where axolotl is."""
+    axolotl_python, bench_python = pythons
     axolotl = {
         "startup": [],
         "read": ["--axolotl-venv", str(Path(axolotl_python).parent.parent)],
+        "tokenize": ["--report-python", bench_python],
         "dedupe": ["--axolotl-python", axolotl_python],
         "pack-collate": [
             "--axolotl-python",
@@ -72,7 +80,7 @@ def part_args(part: str, quick: bool, axolotl_python: str, ours_src: Path) -> li
 
 
 def part_python(part: str, bench_python: str, axolotl_python: str) -> str:
-    return axolotl_python if part == "startup" else bench_python
+    return axolotl_python if part in ("startup", "tokenize") else bench_python
 
 
 def build_wheel(axolotl_python: str, out: Path) -> Path:
@@ -195,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "PYTHONPATH": str(ours_src)}
         seconds = {}
         for part in args.only or PARTS:
-            extra = part_args(part, args.quick, axolotl_python, ours_src)
+            pythons = (axolotl_python, bench_python)
+            extra = part_args(part, args.quick, pythons, ours_src)
             extra += ["--out-dir", str(args.out_dir)]
             python = part_python(part, bench_python, axolotl_python)
             seconds[part] = run_part(part, python, extra, env)

@@ -164,31 +164,45 @@ class Encoder:
             A table with ``input_ids`` (``list<int32>``), ``attention_mask``
             (``list<int8>``) and ``labels`` (``list<int64>``), one row per input row.
         """
-        columns = {"instruction": instruction, "response": response}
-        columns.update({"input": input, "system": system})
-        lengths = {len(column) for column in columns.values() if column is not None}
-        if len(lengths) > 1:
-            raise InvalidArgumentError.for_value(
-                "response", f"the columns have different lengths {sorted(lengths)}"
-            )
-        options = {
-            "max_length": max_length,
-            "train_on_inputs": train_on_inputs,
-            "eos_id": eos_id,
-            "bos_id": bos_id,
-            "truncation_side": truncation_side,
-            "split_special_tokens": split_special_tokens,
-            "num_threads": num_threads,
-        }
-        strings = {
-            name: None if column is None else _as_strings(column)
-            for name, column in columns.items()
-        }
-        tables = [
-            self._instruction_piece(piece, templates, options)
-            for piece in _aligned_slices(strings)
-        ]
+        strings, options = _instruction_args(
+            instruction,
+            response,
+            input=input,
+            system=system,
+            max_length=max_length,
+            train_on_inputs=train_on_inputs,
+            eos_id=eos_id,
+            bos_id=bos_id,
+            truncation_side=truncation_side,
+            split_special_tokens=split_special_tokens,
+            num_threads=num_threads,
+        )
+        tables = list(self._instruction_pieces(strings, templates, options))
         return pa.concat_tables(tables) if tables else _EMPTY_INSTRUCTIONS
+
+    def iter_tokenize_instructions(
+        self,
+        instruction: pa.Array | pa.ChunkedArray,
+        response: pa.Array | pa.ChunkedArray,
+        **options: Any,
+    ) -> Iterator[pa.Table]:
+        """:meth:`tokenize_instructions` in consecutive tables of at most 16,384 rows.
+
+        The same arguments and rows; a caller can write each piece out (or stop early)
+        instead of holding the whole result in memory. The column lengths are checked up front.
+        """
+        templates = options.pop("templates")
+        strings, core_options = _instruction_args(instruction, response, **options)
+        return self._instruction_pieces(strings, templates, core_options)
+
+    def _instruction_pieces(
+        self,
+        strings: dict[str, pa.ChunkedArray | None],
+        templates: InstructionTemplates,
+        options: dict[str, Any],
+    ) -> Iterator[pa.Table]:
+        for piece in _aligned_slices(strings):
+            yield self._instruction_piece(piece, templates, options)
 
     def _instruction_piece(
         self,
@@ -233,6 +247,29 @@ _EMPTY_INSTRUCTIONS = pa.table(
         "labels": pa.array([], pa.list_(pa.int64())),
     }
 )
+
+
+def _instruction_args(
+    instruction: pa.Array | pa.ChunkedArray,
+    response: pa.Array | pa.ChunkedArray,
+    *,
+    input: pa.Array | pa.ChunkedArray | None = None,
+    system: pa.Array | pa.ChunkedArray | None = None,
+    **options: Any,
+) -> tuple[dict[str, pa.ChunkedArray | None], dict[str, Any]]:
+    """The string columns by name (same lengths, checked) and the core's keyword options."""
+    columns = {"instruction": instruction, "response": response}
+    columns.update({"input": input, "system": system})
+    lengths = {len(column) for column in columns.values() if column is not None}
+    if len(lengths) > 1:
+        raise InvalidArgumentError.for_value(
+            "response", f"the columns have different lengths {sorted(lengths)}"
+        )
+    strings = {
+        name: None if column is None else _as_strings(column)
+        for name, column in columns.items()
+    }
+    return strings, options
 
 
 def _aligned_slices(

@@ -88,7 +88,7 @@ def test_plugin_hooks_fired_in_preprocess_and_train(runs):
     hooks = [
         (entry["hook"], entry.get("preprocess"), entry.get("is_eval"))
         for entry in trace
-        if entry["hook"] not in ("loader", "prepared_dataset")  # data events
+        if entry["hook"] not in ("loader", "tokenize", "prepared_dataset")  # data
     ]
     assert hooks == [
         ("load_datasets", True, None),  # axolotl preprocess
@@ -114,6 +114,19 @@ def test_loader_read_the_files_then_served_its_prepared_dataset(runs):
     assert loader == [(True, "train", "raw"), (False, "train", "prepared")]
     assert "with the Rust reader" in runs["fast"]["log"]
     assert "falls back" not in runs["fast"]["log"]
+
+
+def test_preprocess_tokenized_the_entry_in_rust(runs):
+    trace = runs["fast"]["trace"]
+    preprocess_pid = trace[0]["pid"]
+    tokenize = [
+        (entry["pid"] == preprocess_pid, entry["note"].split(": ")[0])
+        for entry in trace
+        if entry["hook"] == "tokenize"
+    ]
+    assert len(tokenize) == 1
+    assert tokenize[0][0] and tokenize[0][1].startswith("Rust tokenized")
+    assert "tokenize guard" not in runs["fast"]["log"]
 
 
 def test_plugin_is_inert_when_the_config_does_not_ask_for_it(runs):
@@ -149,8 +162,10 @@ def test_run_report_says_what_was_active(runs):
     assert report["active_operations"] == ["loader", "collator"]
     assert report["hooks"][-1] == "post_train"
     operations = {op["name"]: op for op in report["operations"]}
-    assert set(operations) == {"loader", "dedupe", "collator", "packing"}
+    assert set(operations) == {"loader", "tokenize", "dedupe", "collator", "packing"}
     assert "prepared dataset" in operations["loader"]["note"]
+    # train loads what preprocess prepared: nothing is tokenized in that run
+    assert operations["tokenize"]["note"].startswith("nothing tokenized in this run")
 
 
 def test_cli_rejects_a_misspelled_key_before_doing_any_work(tiny_kit, tmp_path):
@@ -163,6 +178,6 @@ def test_cli_rejects_a_misspelled_key_before_doing_any_work(tiny_kit, tmp_path):
     last_line = (result.stdout + result.stderr).strip().splitlines()[-1]
     assert last_line == (
         "axolotl_fast.errors.ConfigError: unknown key axolotl_fast.dedup. "
-        "Did you mean 'dedupe'? Valid keys: collator, dedupe, loader, packing."
+        "Did you mean 'dedupe'? Valid keys: collator, dedupe, loader, packing, tokenize."
     )
     assert not (tmp_path / "prepared").exists()

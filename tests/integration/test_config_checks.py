@@ -25,7 +25,14 @@ from axolotl_fast.integration.status import (
 
 def test_defaults_change_no_data():
     config = AxolotlFastConfig()
-    assert (config.loader, config.dedupe, config.collator, config.packing) == (
+    assert (
+        config.loader,
+        config.tokenize,
+        config.dedupe,
+        config.collator,
+        config.packing,
+    ) == (
+        True,
         True,
         False,
         True,
@@ -155,21 +162,25 @@ def test_requested_operations_start_active():
     statuses = operation_statuses(
         fast_config({"axolotl_fast": {"dedupe": True, "packing": "bfd"}})
     )
-    assert [s.name for s in statuses] == ["loader", "dedupe", "collator", "packing"]
+    names = ["loader", "tokenize", "dedupe", "collator", "packing"]
+    assert [s.name for s in statuses] == names
     assert all(s.requested for s in statuses)
     assert [s.name for s in statuses if s.active] == [
         "loader",
+        "tokenize",
         "dedupe",
         "collator",
         "packing",
     ]
-    assert "Rust reader" in statuses[0].note
-    assert "dataset_exact_deduplication" in statuses[1].note
-    assert "FastCollator" in statuses[2].note
-    assert "axolotl_fast.pack" in statuses[3].note
-    off = operation_statuses(fast_config({"axolotl_fast": {"loader": False}}))
-    assert off[0].note == "off in the config" and not off[0].requested
-    assert "axolotl's multipack sampler decides" in off[3].note
+    notes = {s.name: s.note for s in statuses}
+    assert "Rust reader" in notes["loader"]
+    assert "first 256 rows" in notes["tokenize"]
+    assert "dataset_exact_deduplication" in notes["dedupe"]
+    assert "FastCollator" in notes["collator"]
+    assert "axolotl_fast.pack" in notes["packing"]
+    off = operation_statuses(fast_config({"axolotl_fast": {"tokenize": False}}))
+    assert off[1].note == "off in the config" and not off[1].requested
+    assert "axolotl's multipack sampler decides" in off[4].note
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,11 @@ import pytest
 pytest.importorskip("axolotl")
 
 import datasets
-from axolotl.common.datasets import load_datasets as axolotl_load_datasets
 from axolotl.utils.dict import DictDefault
 
 import axolotl_fast
 from axolotl_fast import DataFormatError, InvalidArgumentError
-from support.parity import assert_same_datasets, make_cfg, our_plugin
+from support.parity import assert_same_datasets, make_cfg, our_plugin, run_both
 
 
 def reader_rejects(fmt: str, path: Path) -> bool:
@@ -41,15 +40,6 @@ def trace_events(path: Path) -> list[dict]:
         return []
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     return [line for line in lines if line["hook"] == "loader"]
-
-
-def run_both(plugin_manager, kit, work: Path, datasets_cfg: list, **extra):
-    """Ours on prepared `ours/`, axolotl's on prepared `axolotl/`; both metas."""
-    ours_cfg = make_cfg(kit, work, "ours", datasets_cfg, **extra)
-    ours = our_plugin(plugin_manager).load_datasets(ours_cfg, preprocess=False)
-    theirs_cfg = make_cfg(kit, work, "axolotl", datasets_cfg, **extra)
-    theirs = axolotl_load_datasets(cfg=theirs_cfg)
-    return ours, theirs
 
 
 def prepared_dirs(root: Path) -> list[str]:
@@ -172,7 +162,8 @@ def test_a_hub_id_falls_back_with_one_log_line(
     plugin_manager, tiny_kit, tmp_path, caplog
 ):
     entries = alpaca(tiny_kit.parquet) + alpaca("some-org/some-dataset")
-    cfg = make_cfg(tiny_kit, tmp_path, "ours", entries)
+    loader_only = {"axolotl_fast": {"loader": True, "tokenize": False}}
+    cfg = make_cfg(tiny_kit, tmp_path, "ours", entries, **loader_only)
     with caplog.at_level(logging.INFO, logger="axolotl_fast"):
         assert our_plugin(plugin_manager).load_datasets(cfg, preprocess=False) is None
     lines = [
@@ -190,7 +181,8 @@ def test_a_hub_id_falls_back_with_one_log_line(
 def test_an_unread_format_falls_back(plugin_manager, tiny_kit, tmp_path, caplog):
     csv = tmp_path / "alpaca.csv"
     pyarrow.csv.write_csv(pq.read_table(tiny_kit.parquet), csv)
-    cfg = make_cfg(tiny_kit, tmp_path, "ours", alpaca(csv))
+    loader_only = {"axolotl_fast": {"loader": True, "tokenize": False}}
+    cfg = make_cfg(tiny_kit, tmp_path, "ours", alpaca(csv), **loader_only)
     with caplog.at_level(logging.INFO, logger="axolotl_fast"):
         assert our_plugin(plugin_manager).load_datasets(cfg, preprocess=False) is None
     (line,) = [
@@ -201,10 +193,23 @@ def test_an_unread_format_falls_back(plugin_manager, tiny_kit, tmp_path, caplog)
     assert str(csv) in line and "'csv' builder is left to axolotl" in line
 
 
+def test_an_unread_format_is_still_tokenized_in_rust(
+    plugin_manager, tiny_kit, tmp_path, trace
+):
+    """The loader falls back to axolotl's reader; tokenize still runs on what it read."""
+    csv = tmp_path / "alpaca.csv"
+    pyarrow.csv.write_csv(pq.read_table(tiny_kit.parquet), csv)
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, alpaca(csv))
+    assert_same_datasets(ours, theirs)
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    (event,) = [line for line in lines if line["hook"] == "tokenize"]
+    assert event["note"].startswith(f"Rust tokenized {csv} (type: alpaca): 200 rows")
+
+
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [
-        ({"axolotl_fast": {"loader": False}}, None),
+        ({"axolotl_fast": {"loader": False, "tokenize": False}}, None),
     ],
 )
 def test_configs_left_to_axolotl(

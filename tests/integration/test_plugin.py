@@ -56,6 +56,7 @@ def test_block_is_validated_into_the_config(plugin_manager):
     )
     assert dict(cfg.axolotl_fast) == {
         "loader": True,
+        "tokenize": True,
         "dedupe": True,
         "collator": True,
         "packing": "bfd",
@@ -169,7 +170,10 @@ def test_with_block_hooks_fire_and_report_is_written(
     trace = tmp_path / "trace.jsonl"
     monkeypatch.setenv("AXOLOTL_FAST_TRACE", str(trace))
     cfg = load(
-        base_cfg(axolotl_fast={"packing": "bfd"}, output_dir=str(tmp_path / "out"))
+        base_cfg(
+            axolotl_fast={"packing": "bfd", "tokenize": False},
+            output_dir=str(tmp_path / "out"),
+        )
     )
     (plugin,) = our_plugins(plugin_manager)
     with caplog.at_level(logging.INFO, logger="axolotl_fast"):
@@ -195,6 +199,7 @@ def test_with_block_hooks_fire_and_report_is_written(
     assert report["hooks"] == hooks
     assert {op["name"]: op["requested"] for op in report["operations"]} == {
         "loader": True,
+        "tokenize": False,
         "dedupe": False,
         "collator": True,
         "packing": True,

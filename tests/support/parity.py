@@ -38,6 +38,17 @@ def make_cfg(
     return finish_cfg(raw)
 
 
+def run_both(plugin_manager, kit, work: Path, datasets_cfg: list, **extra):
+    """Ours on prepared `ours/`, axolotl's on prepared `axolotl/`; both metas."""
+    from axolotl.common.datasets import load_datasets as axolotl_load_datasets
+
+    ours_cfg = make_cfg(kit, work, "ours", datasets_cfg, **extra)
+    ours = our_plugin(plugin_manager).load_datasets(ours_cfg, preprocess=False)
+    theirs_cfg = make_cfg(kit, work, "axolotl", datasets_cfg, **extra)
+    theirs = axolotl_load_datasets(cfg=theirs_cfg)
+    return ours, theirs
+
+
 def our_plugin(manager) -> FastPlugin:
     return next(p for p in manager.plugins.values() if isinstance(p, FastPlugin))
 

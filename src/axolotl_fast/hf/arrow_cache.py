@@ -11,6 +11,9 @@ in memory), written to a temporary name and renamed, then memory-mapped as a
 The key is a sha256 of the reader format, :data:`CACHE_VERSION` and each file's absolute
 path, size and modification time, as HF keys its own cache of local files; a later read of
 unchanged files reuses the file without reading them again.
+
+:func:`mapped_tables` writes any other result the same way (the plugin's tokenized rows,
+under ``axolotl_fast/tokenized/<key>/``), so it too is memory-mapped rather than held in RAM.
 """
 
 from __future__ import annotations
@@ -18,16 +21,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pyarrow as pa
 
 from axolotl_fast.reader import read
 
 if TYPE_CHECKING:
     from datasets.table import MemoryMappedTable
 
-__all__ = ["CACHE_VERSION", "cache_root", "mapped_table"]
+__all__ = [
+    "CACHE_VERSION",
+    "cache_root",
+    "mapped_table",
+    "mapped_tables",
+    "write_stream",
+]
 
 # Bump when the reader could give different rows for the same files.
 CACHE_VERSION = "axolotl_fast-arrow-v1"
@@ -64,17 +75,43 @@ def _key(files: Sequence[str], format: str) -> str:
 
 
 def _write(files: Sequence[str], format: str, path: Path) -> None:
-    import pyarrow as pa
+    reader = read(list(files), format=format)
+    write_stream(path, reader.schema, reader)
 
+
+def mapped_tables(
+    kind: str, key: str, schema: pa.Schema, tables: Iterable[pa.Table]
+) -> MemoryMappedTable:
+    """``tables`` written one after another to a cache file and memory-mapped.
+
+    The file is ``<cache_root>/<kind>/<key>/data.arrow``: a file already there is replaced.
+
+    Args:
+        kind: The cache's sub-directory (what produced the tables).
+        key: The name of this result (the caller's hash of everything that decides it).
+        schema: The tables' schema (also the schema of an empty result).
+        tables: The rows, in order.
+    """
+    from datasets.table import MemoryMappedTable
+
+    path = cache_root() / kind / key / "data.arrow"
+    batches = (batch for table in tables for batch in table.to_batches())
+    write_stream(path, schema, batches)
+    return MemoryMappedTable.from_file(str(path))
+
+
+def write_stream(
+    path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+) -> None:
+    """An Arrow IPC stream file of ``batches``: a temporary name, renamed when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        reader = read(list(files), format=format)
         with (
             pa.OSFile(str(temporary), "wb") as sink,
-            pa.ipc.new_stream(sink, reader.schema) as writer,
+            pa.ipc.new_stream(sink, schema) as writer,
         ):
-            for batch in reader:
+            for batch in batches:
                 writer.write_batch(batch)
         os.replace(temporary, path)
     finally:

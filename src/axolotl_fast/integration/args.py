@@ -32,6 +32,15 @@ class AxolotlFastConfig(BaseModel):
             "datasets. The same rows come out; the rest of axolotl's pipeline is unchanged."
         },
     )
+    tokenize: bool = Field(
+        default=True,
+        json_schema_extra={
+            "description": "Tokenize dataset entries in Rust on every core where the "
+            "result is axolotl's own (type: alpaca and its styles, alpaca_chat, "
+            "alpaca_instruct); the first 256 rows of each entry are checked against "
+            "axolotl's strategy, and anything else is tokenized by axolotl."
+        },
+    )
     dedupe: bool = Field(
         default=False,
         json_schema_extra={

@@ -76,10 +76,10 @@ class FastPlugin(BasePlugin):
     def load_datasets(
         self, cfg: DictDefault, preprocess: bool = False
     ) -> TrainDatasetMeta | None:
-        """Load the datasets with the Rust reader and/or dedupe when ``loader``/``dedupe`` is on.
+        """Load the datasets when ``loader``, ``tokenize`` or ``dedupe`` is on.
 
-        Returns ``None`` (axolotl loads the data) when both are off, and when the config is
-        RL, or (without ``dedupe``) has an entry the loader cannot read exactly;
+        Returns ``None`` (axolotl loads the data) when all three are off, and when the config
+        is RL, or (with only ``loader``) has an entry the loader cannot read exactly;
         one INFO line then says why. See :mod:`axolotl_fast.integration.data.load`.
         """
         if not self._enabled(cfg):
@@ -87,17 +87,22 @@ class FastPlugin(BasePlugin):
         self._fired("load_datasets", preprocess=preprocess)
         self._log_operations(cfg)
         settings = fast_config(cfg)
-        if not (settings.loader or settings.dedupe):
+        if not (settings.loader or settings.tokenize or settings.dedupe):
             return None
         from axolotl_fast.integration.data.load import load_datasets
 
         outcome = load_datasets(cfg, settings)
-        for name, active in (
-            ("loader", outcome.read_by_us),
-            ("dedupe", outcome.deduped_by_us),
+        for name, active, note in (
+            ("loader", outcome.read_by_us, outcome.note),
+            (
+                "tokenize",
+                outcome.tokenized_by_us,
+                outcome.tokenize_note or outcome.note,
+            ),
+            ("dedupe", outcome.deduped_by_us, outcome.note),
         ):
             if getattr(settings, name):
-                self._outcomes[name] = OperationStatus(name, True, active, outcome.note)
+                self._outcomes[name] = OperationStatus(name, True, active, note)
         return outcome.meta
 
     def get_collator_cls_and_kwargs(

@@ -1,19 +1,23 @@
-"""The plugin's ``loader``: axolotl 0.21's SFT data pipeline with the Rust reader in front.
+"""The plugin's data path: axolotl 0.21's SFT pipeline with the Rust reader and tokenizer.
 
 :func:`load_datasets` mirrors ``axolotl.utils.data.sft`` (``_prepare_standard_dataset``,
 ``_load_and_prepare_datasets``, ``_load_tokenized_prepared_datasets``, ``_load_raw_datasets``,
 ``_load_and_process_single_dataset``) step for step, calling axolotl's own public functions
-for everything but one: where axolotl calls ``load_dataset_with_config``, the loader reads the
-entry with :func:`axolotl_fast.hf.dataset.read_entry`. Tokenization, long-sequence handling,
-packing preparation, deduplication, the prepared-dataset cache, sharding, the validation split
-and the step count stay axolotl's.
+for everything but these: where axolotl calls ``load_dataset_with_config``, the loader reads
+the entry with :func:`axolotl_fast.hf.dataset.read_entry`; where it calls
+``get_dataset_wrapper``, ``tokenize`` runs the entry's strategy in Rust when it can
+(:mod:`~axolotl_fast.integration.data.tokenize_step`); ``dedupe`` replaces
+``dataset_exact_deduplication``. Long-sequence handling, packing preparation, the
+prepared-dataset cache, sharding, the validation split and the step count stay axolotl's.
 
 Before anything is loaded, every entry of ``datasets`` and ``test_datasets`` is planned
 (:mod:`axolotl_fast.hf.plan`); for ``pretraining_dataset`` and packed ``streaming`` configs,
 the one source axolotl streams
 (:func:`~axolotl_fast.integration.data.sft_streaming.streaming_source`). If one entry is not
-local or not read exactly, or the config is RL, the function logs one line and returns
-``None``: axolotl's loader then does everything. A config is never half-handled.
+local or not read exactly, the files are read by axolotl's loader for the whole config (a
+config is never half-read), and the pipeline still runs for ``tokenize`` / ``dedupe``; with
+neither, or for RL configs, the function logs one line and returns ``None``: axolotl's
+loader then does everything.
 
 The prepared dataset is saved under :func:`prepared_dataset_hash`, not axolotl's hash, so
 caches made with and without the plugin never mix.
@@ -71,12 +75,16 @@ class LoadOutcome:
         note: One line for the run report.
         read_by_us: Whether the Rust reader read the files.
         deduped_by_us: Whether our dedupe ran at axolotl's dedupe points.
+        tokenized_by_us: Whether the Rust tokenizer tokenized at least one entry.
+        tokenize_note: One line on what ``tokenize`` did with each entry.
     """
 
     meta: TrainDatasetMeta | None
     note: str
     read_by_us: bool = False
     deduped_by_us: bool = False
+    tokenized_by_us: bool = False
+    tokenize_note: str = ""
 
 
 def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str:
@@ -94,10 +102,14 @@ def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str
 def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
     """The ``axolotl_fast`` settings that enter :func:`prepared_dataset_hash`.
 
-    ``loader`` and ``dedupe``; ``collator`` and ``packing`` act after the prepared dataset and
-    stay out.
+    ``loader``, ``tokenize`` and ``dedupe``; ``collator`` and ``packing`` act after the
+    prepared dataset and stay out.
     """
-    return {"loader": settings.loader, "dedupe": settings.dedupe}
+    return {
+        "loader": settings.loader,
+        "tokenize": settings.tokenize,
+        "dedupe": settings.dedupe,
+    }
 
 
 def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
@@ -136,7 +148,7 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
             fallback.entry,
             fallback.reason,
         )
-        if not settings.dedupe:
+        if not _needs_our_pipeline(cfg, settings):
             return LoadOutcome(None, f"axolotl loaded the data: {fallback}")
         plans = None
         pipeline = _pipeline_class(cfg)(cfg, None, settings, prepared_dataset_hash)
@@ -145,7 +157,16 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
     note = "; ".join(pipeline.notes)
     what = _describe(plans) if plans else "the datasets with axolotl's loader"
     LOG.info("axolotl_fast: loader handled %s: %s", what, note)
-    return LoadOutcome(meta, note, plans is not None, settings.dedupe)
+    outcomes = pipeline.tokenizing.outcomes if pipeline.tokenizing else []
+    return LoadOutcome(
+        meta,
+        note,
+        read_by_us=plans is not None,
+        deduped_by_us=settings.dedupe,
+        tokenized_by_us=any(o.dataset is not None for o in outcomes),
+        tokenize_note="; ".join(o.note for o in outcomes)
+        or f"nothing tokenized in this run: {note}",
+    )
 
 
 def _pipeline_class(cfg: DictDefault) -> type[SftPipeline]:
@@ -153,6 +174,16 @@ def _pipeline_class(cfg: DictDefault) -> type[SftPipeline]:
     if cfg.streaming or cfg.pretraining_dataset:
         return StreamingSftPipeline
     return SftPipeline
+
+
+def _needs_our_pipeline(cfg: DictDefault, settings: AxolotlFastConfig) -> bool:
+    """Whether the pipeline still runs when the reader falls back to axolotl's loader.
+
+    It does for ``dedupe``, and for ``tokenize`` unless the config streams (streamed entries
+    are tokenized by axolotl anyway).
+    """
+    streaming = cfg.streaming or cfg.pretraining_dataset
+    return settings.dedupe or (settings.tokenize and not streaming)
 
 
 def _leave_dedupe_to_axolotl(

@@ -3,17 +3,17 @@
 Each method names the function of ``axolotl/utils/data/sft.py`` it mirrors; the bodies call
 axolotl's public functions in the same order with the same arguments. The differences:
 
-* with ``loader`` on, ``load_dataset_with_config`` is replaced by
-  :func:`axolotl_fast.hf.dataset.read_entry` on the entry's plan, which has already picked the
-  split axolotl would pick (without plans, axolotl's own function reads the entry);
+* with ``loader`` on, :func:`axolotl_fast.hf.dataset.read_entry` reads the entry's plan (the
+  split axolotl would pick) where axolotl calls ``load_dataset_with_config``;
+* with ``tokenize`` on, an entry whose strategy has a fast path is tokenized by
+  :class:`~axolotl_fast.integration.data.tokenize_step.TokenizeStep` where axolotl calls
+  ``get_dataset_wrapper`` (other entries keep axolotl's strategy);
 * with ``dedupe`` on, :mod:`~axolotl_fast.integration.data.dedupe_step` deduplicates where
   axolotl's ``dataset_exact_deduplication`` would;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key).
 
 Streaming configs run :class:`~axolotl_fast.integration.data.sft_streaming.StreamingSftPipeline`,
-a subclass, which calls these methods with ``streaming=True`` for streamed SFT without packing:
-entries are then read as ``IterableDataset``s
-(:func:`axolotl_fast.hf.streaming.iterable_dataset`) and, as in axolotl, not weighted,
+a subclass: entries are read as ``IterableDataset``s and, as in axolotl, not weighted,
 filtered, packed or saved.
 """
 
@@ -37,6 +37,7 @@ from axolotl_fast.integration.data.entries import (
     log_debug_samples,
     parse_dataset_type,
 )
+from axolotl_fast.integration.data.tokenize_step import TokenizeStep
 from axolotl_fast.integration.trace import trace_hook
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class SftPipeline:
         self.settings = settings
         self.hash_fn = hash_fn
         self.notes: list[str] = []
+        self.tokenizing: TokenizeStep | None = None
         self._read_cache: dict[EntryPlan, Dataset] = {}
 
     def run(self) -> TrainDatasetMeta:
@@ -87,6 +89,8 @@ class SftPipeline:
 
         cfg = self.cfg
         tokenizer = load_tokenizer(cfg)
+        if self.settings.tokenize:
+            self.tokenizing = TokenizeStep(cfg, tokenizer)
         processor = (
             load_processor(cfg, tokenizer=tokenizer) if cfg.processor_type else None
         )
@@ -136,12 +140,11 @@ class SftPipeline:
         evaluation = filter_native_diffusion_dataset(cfg, evaluation, split="eval")
         if os.environ.get("AXOLOTL_IS_PREPROCESS") == "1":
             return train, evaluation, -1, prompters
-        packed_eval = (
-            evaluation and cfg.sample_packing and cfg.eval_sample_packing is not False
-        )
+        packed_eval = cfg.sample_packing and cfg.eval_sample_packing is not False
         if (
-            packed_eval
-            and calculate_total_num_steps(cfg, evaluation, update=False) == 0
+            evaluation
+            and packed_eval
+            and not calculate_total_num_steps(cfg, evaluation, update=False)
         ):
             raise ValueError(
                 "eval dataset split is too small for sample_packing. "
@@ -321,6 +324,10 @@ class SftPipeline:
             )
         if not streaming:
             dataset = apply_weight(dataset, ds_cfg, seed)
+        if self.tokenizing is not None and not streaming:
+            done = self.tokenizing.run(ds_cfg, dataset, split, processor)
+            if done.dataset is not None:
+                return done.dataset, done.prompter
         return get_dataset_wrapper(
             dataset_config=ds_cfg,
             tokenizer=tokenizer,

@@ -17,6 +17,7 @@ Rust path cannot reproduce exactly raises :class:`Unsupported`:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -25,7 +26,13 @@ from axolotl.prompters import AlpacaPrompter
 
 from axolotl_fast.encode import Encoder, InstructionTemplates
 
-__all__ = ["Unsupported", "templates_of", "tokenize_table"]
+__all__ = [
+    "Unsupported",
+    "check_supported",
+    "iter_tokenized",
+    "templates_of",
+    "tokenize_table",
+]
 
 
 class Unsupported(Exception):
@@ -80,25 +87,49 @@ def tokenize_table(
     Raises:
         Unsupported: See the module's docstring.
     """
+    columns, options = _call(table, strategy, num_threads)
+    encoder = encoder or Encoder.from_tokenizer(strategy.tokenizer)
+    return encoder.tokenize_instructions(*columns, **options)
+
+
+def iter_tokenized(
+    table: pa.Table,
+    strategy: Any,
+    encoder: Encoder,
+    num_threads: int | None = None,
+) -> Iterator[pa.Table]:
+    """:func:`tokenize_table` in consecutive pieces (``Unsupported`` is raised up front)."""
+    columns, options = _call(table, strategy, num_threads)
+    return encoder.iter_tokenize_instructions(*columns, **options)
+
+
+def check_supported(strategy: Any) -> None:
+    """Raise :class:`Unsupported` unless the Rust path reproduces ``strategy`` exactly."""
     if type(strategy) is not AlpacaPromptTokenizingStrategy:
         raise Unsupported(f"strategy {type(strategy).__name__} is not the alpaca one")
-    templates = templates_of(strategy.prompter)
+    templates_of(strategy.prompter)
+    _check_tokenizer(strategy.tokenizer)
+
+
+def _call(
+    table: pa.Table, strategy: Any, num_threads: int | None
+) -> tuple[tuple[pa.ChunkedArray, pa.ChunkedArray], dict[str, Any]]:
+    """The positional columns and keyword options of the encoder's instruction call."""
+    check_supported(strategy)
     tokenizer = strategy.tokenizer
-    _check_tokenizer(tokenizer)
-    encoder = encoder or Encoder.from_tokenizer(tokenizer)
-    return encoder.tokenize_instructions(
-        _strings(table, "instruction"),
-        _strings(table, "output"),
-        input=_strings(table, "input") if "input" in table.column_names else None,
-        templates=templates,
-        max_length=strategy.max_length,
-        train_on_inputs=bool(strategy.train_on_inputs),
-        eos_id=tokenizer.eos_token_id,
-        bos_id=tokenizer.bos_token_id,
-        truncation_side=tokenizer.truncation_side,
-        split_special_tokens=bool(getattr(tokenizer, "split_special_tokens", False)),
-        num_threads=num_threads,
-    )
+    columns = (_strings(table, "instruction"), _strings(table, "output"))
+    options = {
+        "input": _strings(table, "input") if "input" in table.column_names else None,
+        "templates": templates_of(strategy.prompter),
+        "max_length": strategy.max_length,
+        "train_on_inputs": bool(strategy.train_on_inputs),
+        "eos_id": tokenizer.eos_token_id,
+        "bos_id": tokenizer.bos_token_id,
+        "truncation_side": tokenizer.truncation_side,
+        "split_special_tokens": bool(getattr(tokenizer, "split_special_tokens", False)),
+        "num_threads": num_threads,
+    }
+    return columns, options
 
 
 def _check_tokenizer(tokenizer: Any) -> None:

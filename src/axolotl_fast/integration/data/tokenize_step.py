@@ -1,0 +1,228 @@
+"""The plugin's ``tokenize``: a dataset entry's axolotl strategy run by the Rust tokenizer.
+
+:class:`TokenizeStep` runs where axolotl's ``_load_and_process_single_dataset`` calls
+``get_dataset_wrapper``. For each entry it builds the strategy ``get_dataset_wrapper`` would
+build (``axolotl.prompt_strategies.load``, else the alpaca handler's
+``AlpacaPromptTokenizingStrategy``), and where
+:mod:`axolotl_fast.integration.tokenize.instruction` reproduces that strategy it tokenizes
+every row at once in Rust, into a memory-mapped Arrow file
+(``<HF_DATASETS_CACHE>/axolotl_fast/tokenized/<key>/``, keyed by the rows' fingerprint, the
+strategy's settings and the tokenizer's state, so a rerun overwrites its own file rather than
+piling up new ones).
+
+The guard: the first :data:`GUARD_ROWS` rows also go through axolotl's own
+``strategy.tokenize_prompt``, and every column is compared (names, order, values). A
+difference logs a WARNING naming the row and the field, and the entry is tokenized by axolotl
+instead. Anything the fast path does not cover (``chat_template``, user-defined types, a
+streamed entry, a tokenizer returning ``token_type_ids``, ...) goes to axolotl with one INFO
+line naming the entry and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from axolotl.utils.logging import get_logger
+
+from axolotl_fast.encode import Encoder
+from axolotl_fast.hf.arrow_cache import mapped_tables
+from axolotl_fast.integration.data.entries import parse_dataset_type
+from axolotl_fast.integration.tokenize.instruction import (
+    Unsupported,
+    check_supported,
+    iter_tokenized,
+    templates_of,
+)
+from axolotl_fast.integration.trace import trace_hook
+
+if TYPE_CHECKING:
+    from axolotl.utils.dict import DictDefault
+    from datasets import Dataset
+
+__all__ = ["GUARD_ROWS", "TokenizeStep", "Tokenized", "first_difference"]
+
+LOG = get_logger(__name__)
+
+# Rows of every entry that axolotl's own strategy also tokenizes, to compare.
+GUARD_ROWS = 256
+# Bump when the fast path could give different rows for the same entry and strategy.
+CACHE_VERSION = "axolotl_fast-tokenize-v1"
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """What the step did with one entry.
+
+    Attributes:
+        dataset: The tokenized rows, or ``None``: axolotl's ``get_dataset_wrapper`` must run.
+        prompter: The prompter ``get_dataset_wrapper`` would have returned with them.
+        note: One line for the run report.
+    """
+
+    dataset: Dataset | None
+    prompter: Any
+    note: str
+
+
+class TokenizeStep:
+    """The fast tokenization of one run's entries (one encoder per tokenizer, made once).
+
+    Args:
+        cfg: The validated, normalized axolotl config.
+        tokenizer: The tokenizer axolotl loaded for the run.
+    """
+
+    def __init__(self, cfg: DictDefault, tokenizer: Any) -> None:
+        self.cfg = cfg
+        self.tokenizer = tokenizer
+        self.outcomes: list[Tokenized] = []
+        self._encoder: Encoder | None = None
+
+    def run(
+        self,
+        ds_cfg: DictDefault,
+        dataset: Any,
+        split: str,
+        processor: Any,
+    ) -> Tokenized:
+        """Tokenize ``dataset`` as axolotl's strategy for ``ds_cfg`` would, or decline.
+
+        The outcome is also kept in :attr:`outcomes` and traced (hook ``tokenize``).
+        """
+        outcome = self._run(ds_cfg, dataset, processor)
+        self.outcomes.append(outcome)
+        trace_hook("tokenize", split=split, note=outcome.note)
+        return outcome
+
+    def _run(self, ds_cfg: DictDefault, dataset: Any, processor: Any) -> Tokenized:
+        entry = f"{ds_cfg.path} (type: {ds_cfg.type})"
+        try:
+            strategy, prompter = self._strategy(ds_cfg, dataset, processor)
+            check_supported(strategy)
+            tokenized = self._tokenize(dataset, strategy)
+        except Unsupported as reason:
+            LOG.info("axolotl_fast: tokenize leaves %s to axolotl: %s", entry, reason)
+            return Tokenized(None, None, f"axolotl tokenized {entry}: {reason}")
+        difference = first_difference(strategy, dataset, tokenized)
+        if difference is not None:
+            LOG.warning(
+                "axolotl_fast: tokenize guard: %s differs from axolotl's strategy at %s; "
+                "axolotl tokenizes this entry instead",
+                entry,
+                difference,
+            )
+            return Tokenized(
+                None, None, f"axolotl tokenized {entry}: guard, {difference}"
+            )
+        note = f"Rust tokenized {entry}: {len(tokenized)} rows"
+        LOG.info("axolotl_fast: tokenize: %s", note)
+        return Tokenized(tokenized, prompter, note)
+
+    def _strategy(
+        self, ds_cfg: DictDefault, dataset: Any, processor: Any
+    ) -> tuple[Any, Any]:
+        """The strategy and prompter of ``get_dataset_wrapper``, for the cases it tokenizes."""
+        from axolotl.prompt_strategies import load
+        from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
+        from axolotl.prompters import AlpacaPrompter, UnsupportedPrompter
+        from datasets import Dataset
+
+        if not isinstance(dataset, Dataset):
+            raise Unsupported("a streamed entry")
+        if self.cfg.skip_prepare_dataset:
+            raise Unsupported("skip_prepare_dataset: true")
+        if {"input_ids", "attention_mask", "labels"} <= set(dataset.features):
+            raise Unsupported("the rows are already tokenized")
+        if not isinstance(ds_cfg.type, str) or ds_cfg.type.startswith("_"):
+            raise Unsupported("a user-defined type")
+        if len(dataset) == 0:
+            raise Unsupported("no rows")
+        base_type, prompt_style = parse_dataset_type(ds_cfg.type)
+        strategy = load(
+            ds_cfg.type, self.tokenizer, self.cfg, ds_cfg, processor=processor
+        )
+        if strategy is not None:
+            return strategy, UnsupportedPrompter()
+        if base_type == "alpaca":
+            prompter = AlpacaPrompter(prompt_style)
+            strategy = AlpacaPromptTokenizingStrategy(
+                prompter,
+                self.tokenizer,
+                self.cfg.train_on_inputs,
+                self.cfg.sequence_len,
+            )
+            return strategy, prompter
+        raise Unsupported(f"type {ds_cfg.type!r} has no fast path yet")
+
+    def _tokenize(self, dataset: Dataset, strategy: Any) -> Dataset:
+        """Every row through the Rust tokenizer, into a memory-mapped cache file."""
+        from datasets import Dataset
+
+        table = _rows(dataset)
+        if self._encoder is None:
+            self._encoder = Encoder.from_tokenizer(self.tokenizer)
+        pieces = iter_tokenized(table, strategy, self._encoder)
+        key = _cache_key(dataset, strategy, self.tokenizer)
+        mapped = mapped_tables("tokenized", key, _SCHEMA, pieces)
+        return Dataset(mapped)
+
+
+def first_difference(strategy: Any, dataset: Dataset, tokenized: Dataset) -> str | None:
+    """Where axolotl's ``strategy.tokenize_prompt`` first disagrees with ``tokenized``.
+
+    Compares the first :data:`GUARD_ROWS` rows: the columns (names and order) and every
+    value. Returns ``"row N, field 'name'"`` (or ``"row N, columns [...]"``), or ``None``.
+    """
+    rows = min(GUARD_ROWS, len(dataset))
+    ours = tokenized.select(range(rows)).to_list()
+    for index, row in enumerate(dataset.select(range(rows))):
+        expected = strategy.tokenize_prompt(row)
+        if list(expected.keys()) != tokenized.column_names:
+            return f"row {index}, columns {list(expected.keys())}"
+        for field, values in expected.items():
+            if list(values) != ours[index][field]:
+                return f"row {index}, field {field!r}"
+    return None
+
+
+_SCHEMA = pa.schema(
+    [
+        ("input_ids", pa.list_(pa.int32())),
+        ("attention_mask", pa.list_(pa.int8())),
+        ("labels", pa.list_(pa.int64())),
+    ]
+)
+
+
+def _rows(dataset: Dataset) -> pa.Table:
+    """The dataset's rows as one Arrow table (an indices mapping applied)."""
+    if dataset._indices is None:
+        return dataset.data.table
+    return dataset.with_format("arrow")[:]
+
+
+def _cache_key(dataset: Dataset, strategy: Any, tokenizer: Any) -> str:
+    """sha256 of the rows' fingerprint, the strategy's settings and the tokenizer's state."""
+    state = json.loads(tokenizer.backend_tokenizer.to_str())
+    for volatile in ("truncation", "padding"):  # what the last call left behind
+        state.pop(volatile, None)
+    settings = {
+        "templates": repr(templates_of(strategy.prompter)),
+        "max_length": strategy.max_length,
+        "train_on_inputs": bool(strategy.train_on_inputs),
+        "eos": tokenizer.eos_token_id,
+        "bos": tokenizer.bos_token_id,
+        "truncation_side": tokenizer.truncation_side,
+        "split_special_tokens": bool(getattr(tokenizer, "split_special_tokens", False)),
+        "tokenizer": hashlib.sha256(
+            json.dumps(state, sort_keys=True).encode()
+        ).hexdigest(),
+    }
+    payload = json.dumps(
+        [CACHE_VERSION, dataset._fingerprint, settings], sort_keys=True
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,176 @@
+"""The plugin's `tokenize` against axolotl's own tokenization, in process, row for row.
+
+Each case loads the same config through `FastPlugin.load_datasets` and through axolotl's
+`load_datasets` and compares the prepared datasets (columns, features, every value). The
+guard is checked with a deliberately wrong fast path: a monkeypatched piece iterator that
+changes one label of row 3.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+pytest.importorskip("axolotl")
+
+from axolotl_fast.integration.data import tokenize_step
+from support.parity import assert_same_datasets, make_cfg, our_plugin, run_both
+
+USER_DEFINED = {
+    "field_instruction": "instruction",
+    "field_input": "input",
+    "field_output": "output",
+    "format": "[INST] {instruction} {input} [/INST]",
+    "no_input_format": "[INST] {instruction} [/INST]",
+}
+
+
+def tokenize_events(path: Path) -> list[dict]:
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return [line for line in lines if line["hook"] == "tokenize"]
+
+
+def report_of(plugin, cfg) -> dict:
+    plugin.post_train(cfg, None)
+    report = json.loads((Path(cfg.output_dir) / "axolotl_fast_report.json").read_text())
+    return {op["name"]: op for op in report["operations"]}
+
+
+@pytest.fixture
+def trace(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("AXOLOTL_FAST_TRACE", str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("types", "extra"),
+    [
+        (["alpaca:chat", "alpaca_instruct"], {"train_on_inputs": True}),
+        (["alpaca_chat", "alpaca:phi"], {"sequence_len": 160, "sample_packing": True}),
+        (["alpaca:chatml"], {"val_set_size": 0.1}),
+    ],
+)
+def test_alpaca_styles_match_axolotl(
+    plugin_manager, tiny_kit, tmp_path, trace, types, extra
+):
+    entries = [{"path": str(tiny_kit.parquet), "type": t} for t in types]
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **extra)
+    assert_same_datasets(ours, theirs)
+    notes = [event["note"] for event in tokenize_events(trace)]
+    assert [note.split(" (type")[0] for note in notes] == [
+        f"Rust tokenized {tiny_kit.parquet}"
+    ] * len(types)
+
+
+def test_unsupported_entries_go_to_axolotl_with_one_line_each(
+    plugin_manager, tiny_kit, tmp_path, trace, caplog
+):
+    entries = [
+        {"path": str(tiny_kit.parquet), "type": "alpaca"},
+        {"path": str(tiny_kit.jsonl), "type": USER_DEFINED},
+    ]
+    with caplog.at_level(logging.INFO, logger="axolotl_fast"):
+        ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries)
+    assert_same_datasets(ours, theirs)
+    declined = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == tokenize_step.__name__ and "leaves" in r.getMessage()
+    ]
+    assert declined == [
+        f"axolotl_fast: tokenize leaves {tiny_kit.jsonl} (type: {USER_DEFINED}) to "
+        "axolotl: a user-defined type"
+    ]
+    notes = [event["note"] for event in tokenize_events(trace)]
+    assert notes[0].startswith("Rust tokenized") and notes[1].startswith(
+        "axolotl tokenized"
+    )
+    cfg = make_cfg(tiny_kit, tmp_path, "ours", entries)
+    status = report_of(our_plugin(plugin_manager), cfg)["tokenize"]
+    assert status["active"] and "a user-defined type" in status["note"]
+
+
+def test_an_entry_with_no_fast_path_leaves_tokenize_inactive_in_the_report(
+    plugin_manager, tiny_kit, tmp_path
+):
+    entries = [{"path": str(tiny_kit.jsonl), "type": USER_DEFINED}]
+    cfg = make_cfg(tiny_kit, tmp_path, "ours", entries)
+    plugin = our_plugin(plugin_manager)
+    assert plugin.load_datasets(cfg, preprocess=False) is not None
+    status = report_of(plugin, cfg)["tokenize"]
+    assert status["requested"] and not status["active"]
+    assert status["note"].startswith(f"axolotl tokenized {tiny_kit.jsonl}")
+
+
+def wrong_fast_path(monkeypatch, row: int) -> None:
+    """Make the fast path add 1 to the last label of ``row`` (a test-only switch)."""
+    real = tokenize_step.iter_tokenized
+
+    def corrupted(*args, **kwargs):
+        for index, piece in enumerate(real(*args, **kwargs)):
+            if index == 0:
+                labels = piece.column("labels").to_pylist()
+                labels[row][-1] += 1
+                column = pa.array(labels, pa.list_(pa.int64()))
+                piece = piece.set_column(2, "labels", column)
+            yield piece
+
+    monkeypatch.setattr(tokenize_step, "iter_tokenized", corrupted)
+
+
+def test_the_guard_warns_names_the_row_and_keeps_axolotls_output(
+    plugin_manager, tiny_kit, tmp_path, trace, caplog, monkeypatch
+):
+    wrong_fast_path(monkeypatch, row=3)
+    entries = [{"path": str(tiny_kit.parquet), "type": "alpaca"}]
+    with caplog.at_level(logging.INFO, logger="axolotl_fast"):
+        ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries)
+    assert_same_datasets(ours, theirs)
+    (warning,) = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name == tokenize_step.__name__
+    ]
+    assert warning.getMessage() == (
+        f"axolotl_fast: tokenize guard: {tiny_kit.parquet} (type: alpaca) differs from "
+        "axolotl's strategy at row 3, field 'labels'; axolotl tokenizes this entry instead"
+    )
+    (event,) = tokenize_events(trace)
+    assert event["note"].endswith("guard, row 3, field 'labels'")
+
+
+def test_the_guard_sees_a_difference_in_the_last_checked_row(tiny_kit, monkeypatch):
+    """Row 255 is compared, row 256 is not: the guard's reach is exactly GUARD_ROWS."""
+    from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
+    from axolotl.prompters import AlpacaPrompter
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+
+    from axolotl_fast.tiny import make_alpaca_rows
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_kit.model_dir)
+    strategy = AlpacaPromptTokenizingStrategy(AlpacaPrompter(), tokenizer, False, 64)
+    rows = Dataset.from_list(make_alpaca_rows(300))
+    expected = Dataset.from_list([strategy.tokenize_prompt(row) for row in rows])
+    assert tokenize_step.first_difference(strategy, rows, expected) is None
+    for row, found in ((255, "row 255, field 'input_ids'"), (256, None)):
+        ids = expected.to_dict()["input_ids"]
+        ids[row] = ids[row][:-1]
+        changed = expected.remove_columns("input_ids").add_column("input_ids", ids)
+        changed = changed.select_columns(expected.column_names)
+        assert tokenize_step.first_difference(strategy, rows, changed) == found
+
+
+def test_tokenize_off_leaves_every_entry_to_axolotl(
+    plugin_manager, tiny_kit, tmp_path, trace
+):
+    entries = [{"path": str(tiny_kit.parquet), "type": "alpaca"}]
+    off = {"axolotl_fast": {"loader": True, "tokenize": False}}
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **off)
+    assert_same_datasets(ours, theirs)
+    assert tokenize_events(trace) == []
