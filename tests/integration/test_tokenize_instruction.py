@@ -32,6 +32,7 @@ from axolotl_fast.integration.tokenize.instruction import (
 )
 from support import tokenizer_kit
 from support.profiles import examples
+from support.tokenizer_kit import hf_tokenizer
 
 PIECES = [
     *("Summarize", " the text", "données", "日本語", "🙂", "<s>", "</s>", "<pad>"),
@@ -42,16 +43,6 @@ field = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=12).map
     "".join
 )
 maybe_field = st.none() | field
-
-
-def hf_tokenizer(kind: str, side: str = "right") -> PreTrainedTokenizerFast:
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer_kit.fresh(kind),
-        bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        model_input_names=["input_ids", "attention_mask"],
-    )  # fmt: skip
-    tokenizer.truncation_side = side
-    return tokenizer
 
 
 PROMPTERS = {

@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("axolotl")
 
 from axolotl_fast.integration.data import tokenize_step
+from axolotl_fast.integration.tokenize import instruction
 from support.parity import assert_same_datasets, make_cfg, our_plugin, run_both
 
 USER_DEFINED = {
@@ -67,6 +68,20 @@ def test_alpaca_styles_match_axolotl(
     ] * len(types)
 
 
+def test_completion_matches_axolotl_with_packing(
+    plugin_manager, tiny_kit, tmp_path, trace
+):
+    entries = [{"path": str(tiny_kit.parquet), "type": "completion", "field": "output"}]
+    extra = {"sequence_len": 24, "sample_packing": True}
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **extra)
+    assert_same_datasets(ours, theirs)
+    assert len(theirs.train_dataset) > 200  # cut into several rows per text
+    (event,) = tokenize_events(trace)
+    assert event["note"].startswith(
+        f"Rust tokenized {tiny_kit.parquet} (type: completion)"
+    )
+
+
 def test_unsupported_entries_go_to_axolotl_with_one_line_each(
     plugin_manager, tiny_kit, tmp_path, trace, caplog
 ):
@@ -109,7 +124,7 @@ def test_an_entry_with_no_fast_path_leaves_tokenize_inactive_in_the_report(
 
 def wrong_fast_path(monkeypatch, row: int) -> None:
     """Make the fast path add 1 to the last label of ``row`` (a test-only switch)."""
-    real = tokenize_step.iter_tokenized
+    real = instruction.iter_tokenized
 
     def corrupted(*args, **kwargs):
         for index, piece in enumerate(real(*args, **kwargs)):
@@ -120,7 +135,7 @@ def wrong_fast_path(monkeypatch, row: int) -> None:
                 piece = piece.set_column(2, "labels", column)
             yield piece
 
-    monkeypatch.setattr(tokenize_step, "iter_tokenized", corrupted)
+    monkeypatch.setattr(instruction, "iter_tokenized", corrupted)
 
 
 def test_the_guard_warns_names_the_row_and_keeps_axolotls_output(

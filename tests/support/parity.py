@@ -39,11 +39,18 @@ def make_cfg(
 
 
 def run_both(plugin_manager, kit, work: Path, datasets_cfg: list, **extra):
-    """Ours on prepared `ours/`, axolotl's on prepared `axolotl/`; both metas."""
+    """Ours on prepared `ours/`, axolotl's on prepared `axolotl/`; both metas.
+
+    Torch's global RNG is seeded before each side: with sample packing, axolotl's step count
+    comes from a `RandomSampler` over that RNG (as in a real run, after `set_seed`).
+    """
+    import torch
     from axolotl.common.datasets import load_datasets as axolotl_load_datasets
 
+    torch.manual_seed(0)
     ours_cfg = make_cfg(kit, work, "ours", datasets_cfg, **extra)
     ours = our_plugin(plugin_manager).load_datasets(ours_cfg, preprocess=False)
+    torch.manual_seed(0)
     theirs_cfg = make_cfg(kit, work, "axolotl", datasets_cfg, **extra)
     theirs = axolotl_load_datasets(cfg=theirs_cfg)
     return ours, theirs

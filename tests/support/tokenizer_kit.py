@@ -139,3 +139,16 @@ def describe(kind: str) -> dict:
     """Model type and vocabulary size, for test ids and messages."""
     model = json.loads(KINDS[kind]().to_str())["model"]
     return {"type": model["type"], "vocab": KINDS[kind]().get_vocab_size()}
+
+
+def hf_tokenizer(kind: str, side: str = "right"):
+    """A kit tokenizer as a `transformers` fast tokenizer with BOS / EOS (no token types)."""
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=fresh(kind),
+        bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+        model_input_names=["input_ids", "attention_mask"],
+    )  # fmt: skip
+    tokenizer.truncation_side = side
+    return tokenizer

@@ -3,9 +3,9 @@
 :class:`TokenizeStep` runs where axolotl's ``_load_and_process_single_dataset`` calls
 ``get_dataset_wrapper``. For each entry it builds the strategy ``get_dataset_wrapper`` would
 build (``axolotl.prompt_strategies.load``, else the alpaca handler's
-``AlpacaPromptTokenizingStrategy``), and where
-:mod:`axolotl_fast.integration.tokenize.instruction` reproduces that strategy it tokenizes
-every row at once in Rust, into a memory-mapped Arrow file
+``AlpacaPromptTokenizingStrategy``), and where a fast path reproduces that strategy
+(:mod:`axolotl_fast.integration.tokenize.paths`: the alpaca family, ``completion``) it
+tokenizes every row at once in Rust, into a memory-mapped Arrow file
 (``<HF_DATASETS_CACHE>/axolotl_fast/tokenized/<key>/``, keyed by the rows' fingerprint, the
 strategy's settings and the tokenizer's state, so a rerun overwrites its own file rather than
 piling up new ones).
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -31,12 +32,8 @@ from axolotl.utils.logging import get_logger
 from axolotl_fast.encode import Encoder
 from axolotl_fast.hf.arrow_cache import mapped_tables
 from axolotl_fast.integration.data.entries import parse_dataset_type
-from axolotl_fast.integration.tokenize.instruction import (
-    Unsupported,
-    check_supported,
-    iter_tokenized,
-    templates_of,
-)
+from axolotl_fast.integration.tokenize.instruction import Unsupported
+from axolotl_fast.integration.tokenize.paths import fast_path
 from axolotl_fast.integration.trace import trace_hook
 
 if TYPE_CHECKING:
@@ -102,8 +99,7 @@ class TokenizeStep:
         entry = f"{ds_cfg.path} (type: {ds_cfg.type})"
         try:
             strategy, prompter = self._strategy(ds_cfg, dataset, processor)
-            check_supported(strategy)
-            tokenized = self._tokenize(dataset, strategy)
+            tokenized = self._tokenize(dataset, strategy, fast_path(strategy))
         except Unsupported as reason:
             LOG.info("axolotl_fast: tokenize leaves %s to axolotl: %s", entry, reason)
             return Tokenized(None, None, f"axolotl tokenized {entry}: {reason}")
@@ -158,35 +154,54 @@ class TokenizeStep:
             return strategy, prompter
         raise Unsupported(f"type {ds_cfg.type!r} has no fast path yet")
 
-    def _tokenize(self, dataset: Dataset, strategy: Any) -> Dataset:
-        """Every row through the Rust tokenizer, into a memory-mapped cache file."""
+    def _tokenize(self, dataset: Dataset, strategy: Any, path: ModuleType) -> Dataset:
+        """Every row through the fast path, into a memory-mapped cache file."""
         from datasets import Dataset
 
         table = _rows(dataset)
         if self._encoder is None:
             self._encoder = Encoder.from_tokenizer(self.tokenizer)
-        pieces = iter_tokenized(table, strategy, self._encoder)
-        key = _cache_key(dataset, strategy, self.tokenizer)
-        mapped = mapped_tables("tokenized", key, _SCHEMA, pieces)
-        return Dataset(mapped)
+        pieces = path.iter_tokenized(table, strategy, self._encoder)
+        key = _cache_key(dataset, path.settings_of(strategy), self.tokenizer)
+        tokenized = Dataset(mapped_tables("tokenized", key, _SCHEMA, pieces))
+        if len(tokenized) == 0:  # axolotl raises or writes nothing: let it
+            raise Unsupported("no row has tokens")
+        return tokenized
 
 
 def first_difference(strategy: Any, dataset: Dataset, tokenized: Dataset) -> str | None:
     """Where axolotl's ``strategy.tokenize_prompt`` first disagrees with ``tokenized``.
 
-    Compares the first :data:`GUARD_ROWS` rows: the columns (names and order) and every
-    value. Returns ``"row N, field 'name'"`` (or ``"row N, columns [...]"``), or ``None``.
+    The first :data:`GUARD_ROWS` input rows go through the strategy (one call per row, or
+    one batch for a batched strategy, as axolotl calls it); what it returns is compared with
+    as many rows of ``tokenized``: the columns (names and order) and every value. Returns
+    ``"row N, field 'name'"`` (``N`` counts output rows), ``"row N, columns [...]"``, or
+    ``None``.
     """
-    rows = min(GUARD_ROWS, len(dataset))
-    ours = tokenized.select(range(rows)).to_list()
-    for index, row in enumerate(dataset.select(range(rows))):
-        expected = strategy.tokenize_prompt(row)
-        if list(expected.keys()) != tokenized.column_names:
-            return f"row {index}, columns {list(expected.keys())}"
-        for field, values in expected.items():
+    head = dataset.select(range(min(GUARD_ROWS, len(dataset))))
+    expected = _axolotl_rows(strategy, head)
+    ours = tokenized.select(range(min(len(expected), len(tokenized)))).to_list()
+    for index, row in enumerate(expected):
+        if list(row) != tokenized.column_names:
+            return f"row {index}, columns {list(row)}"
+        if index >= len(ours):
+            return f"row {index}, missing"
+        for field, values in row.items():
             if list(values) != ours[index][field]:
                 return f"row {index}, field {field!r}"
     return None
+
+
+def _axolotl_rows(strategy: Any, head: Dataset) -> list[dict[str, Any]]:
+    """What axolotl's strategy makes of ``head``, as rows (dicts in its key order)."""
+    if not strategy.supports_batched:
+        return [dict(strategy.tokenize_prompt(row)) for row in head]
+    columns = strategy.tokenize_prompt(head.to_dict())
+    names = list(columns)
+    return [
+        dict(zip(names, values, strict=True))
+        for values in zip(*columns.values(), strict=True)
+    ]
 
 
 _SCHEMA = pa.schema(
@@ -205,15 +220,13 @@ def _rows(dataset: Dataset) -> pa.Table:
     return dataset.with_format("arrow")[:]
 
 
-def _cache_key(dataset: Dataset, strategy: Any, tokenizer: Any) -> str:
+def _cache_key(dataset: Dataset, settings: dict[str, Any], tokenizer: Any) -> str:
     """sha256 of the rows' fingerprint, the strategy's settings and the tokenizer's state."""
     state = json.loads(tokenizer.backend_tokenizer.to_str())
     for volatile in ("truncation", "padding"):  # what the last call left behind
         state.pop(volatile, None)
     settings = {
-        "templates": repr(templates_of(strategy.prompter)),
-        "max_length": strategy.max_length,
-        "train_on_inputs": bool(strategy.train_on_inputs),
+        **settings,
         "eos": tokenizer.eos_token_id,
         "bos": tokenizer.bos_token_id,
         "truncation_side": tokenizer.truncation_side,

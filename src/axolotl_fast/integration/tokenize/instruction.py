@@ -29,7 +29,10 @@ from axolotl_fast.encode import Encoder, InstructionTemplates
 __all__ = [
     "Unsupported",
     "check_supported",
+    "check_tokenizer",
     "iter_tokenized",
+    "settings_of",
+    "string_column",
     "templates_of",
     "tokenize_table",
 ]
@@ -108,7 +111,17 @@ def check_supported(strategy: Any) -> None:
     if type(strategy) is not AlpacaPromptTokenizingStrategy:
         raise Unsupported(f"strategy {type(strategy).__name__} is not the alpaca one")
     templates_of(strategy.prompter)
-    _check_tokenizer(strategy.tokenizer)
+    check_tokenizer(strategy.tokenizer)
+
+
+def settings_of(strategy: Any) -> dict[str, Any]:
+    """What decides the output besides the rows and the tokenizer (for cache keys)."""
+    return {
+        "strategy": "instruction",
+        "templates": repr(templates_of(strategy.prompter)),
+        "max_length": strategy.max_length,
+        "train_on_inputs": bool(strategy.train_on_inputs),
+    }
 
 
 def _call(
@@ -117,9 +130,11 @@ def _call(
     """The positional columns and keyword options of the encoder's instruction call."""
     check_supported(strategy)
     tokenizer = strategy.tokenizer
-    columns = (_strings(table, "instruction"), _strings(table, "output"))
+    columns = (string_column(table, "instruction"), string_column(table, "output"))
     options = {
-        "input": _strings(table, "input") if "input" in table.column_names else None,
+        "input": string_column(table, "input")
+        if "input" in table.column_names
+        else None,
         "templates": templates_of(strategy.prompter),
         "max_length": strategy.max_length,
         "train_on_inputs": bool(strategy.train_on_inputs),
@@ -132,7 +147,8 @@ def _call(
     return columns, options
 
 
-def _check_tokenizer(tokenizer: Any) -> None:
+def check_tokenizer(tokenizer: Any) -> None:
+    """Raise :class:`Unsupported` for a tokenizer whose encodings the Rust path cannot give."""
     if not getattr(tokenizer, "is_fast", False):
         raise Unsupported(
             f"tokenizer {type(tokenizer).__name__} is not a fast tokenizer"
@@ -143,7 +159,8 @@ def _check_tokenizer(tokenizer: Any) -> None:
         raise Unsupported("the tokenizer returns token_type_ids")
 
 
-def _strings(table: pa.Table, name: str) -> pa.ChunkedArray:
+def string_column(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """``table[name]`` as strings (an all-null column is cast), else :class:`Unsupported`."""
     if name not in table.column_names:
         raise Unsupported(f"no {name!r} column")
     column = table.column(name)
