@@ -37,7 +37,7 @@ class AxolotlFastConfig(BaseModel):
         json_schema_extra={
             "description": "Tokenize dataset entries in Rust on every core where the "
             "result is axolotl's own (type: alpaca and its styles, alpaca_chat, "
-            "alpaca_instruct); the first 256 rows of each entry are checked against "
+            "alpaca_instruct, completion); the first 256 rows of each entry are checked against "
             "axolotl's strategy, and anything else is tokenized by axolotl."
         },
     )

@@ -29,9 +29,9 @@ _ACTIVE = {
     "dedupe": "tokenized rows are deduplicated in Rust where axolotl's "
     "dataset_exact_deduplication would run (same rows kept), once, before the prepared "
     "dataset is saved",
-    "tokenize": "entries whose strategy has a fast path (the alpaca family) are tokenized "
-    "in Rust on every core, checked against axolotl's strategy on their first 256 rows; "
-    "other entries are tokenized by axolotl",
+    "tokenize": "entries whose strategy has a fast path (the alpaca family, completion) "
+    "are tokenized in Rust on every core, checked against axolotl's strategy on their "
+    "first 256 rows; other entries are tokenized by axolotl",
     "packing": "the training bins of sample packing come from axolotl_fast.pack "
     "(FastPackingTrainer); the step count is exact",
     "loader": "local dataset files are read by the Rust reader; axolotl's pipeline does "
