@@ -2,8 +2,8 @@
 
 Each case builds two identical configs as axolotl's `load_cfg` does (plugin registered),
 differing only in `dataset_prepared_path`; one goes through `FastPlugin.load_datasets`, the
-other through `axolotl.common.datasets.load_datasets`. Saving a prepared dataset starts a
-`spawn` pool inside `datasets` (even with num_proc=1), so each case takes a while.
+other through `axolotl.common.datasets.load_datasets`. Axolotl's save of a prepared dataset
+starts a `spawn` pool inside `datasets` (even with num_proc=1), so each case takes a while.
 """
 
 from __future__ import annotations

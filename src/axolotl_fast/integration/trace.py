@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 __all__ = ["TRACE_ENV", "trace_hook"]
@@ -22,6 +23,7 @@ def trace_hook(hook: str, **details: Any) -> None:
     trace_path = os.environ.get(TRACE_ENV)
     if not trace_path:
         return
-    line = json.dumps({"hook": hook, "pid": os.getpid(), **details}, default=str)
+    event = {"hook": hook, "pid": os.getpid(), "time": round(time.time(), 3)}
+    line = json.dumps({**event, **details}, default=str)
     with open(trace_path, "a", encoding="utf-8") as trace:
         trace.write(line + "\n")

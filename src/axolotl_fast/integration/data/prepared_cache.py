@@ -57,18 +57,34 @@ def wait_for_local_main(prepared: list[Path]) -> None:
 
 
 def save_prepared(cfg: Any, dataset: Any, dataset_hash: str, split: str) -> None:
-    """``save_preprocessed_dataset``, but into a staging directory renamed into place."""
+    """``save_preprocessed_dataset``, into a staging directory renamed into place.
+
+    A map-style dataset is saved by this process (``save_to_disk`` without ``num_proc``):
+    axolotl passes ``num_proc >= 1``, with which ``datasets`` always starts a ``spawn`` pool
+    whose workers import the axolotl CLI again (about 7 s each, more than writing the Arrow
+    files takes). The rows and values are the same; only the number of ``.arrow`` shards can
+    differ (``num_dataset_shards_to_save`` is still honoured). Iterable datasets and
+    ``push_dataset_to_hub`` keep axolotl's function.
+    """
     from axolotl.utils.data.shared import (
         get_prepared_dataset_path,
         save_preprocessed_dataset,
     )
     from axolotl.utils.dict import DictDefault
+    from datasets import Dataset
 
     final = Path(get_prepared_dataset_path(cfg, dataset_hash))
     staging_root = final.parent / f".{final.name}.partial-{os.getpid()}"
     staged_cfg = DictDefault({**cfg, "dataset_prepared_path": str(staging_root)})
     try:
-        save_preprocessed_dataset(staged_cfg, dataset, dataset_hash, split)
+        if isinstance(dataset, Dataset) and not cfg.push_dataset_to_hub:
+            dataset.save_to_disk(
+                str(staging_root / final.name),
+                max_shard_size=None,
+                num_shards=cfg.num_dataset_shards_to_save,
+            )
+        else:
+            save_preprocessed_dataset(staged_cfg, dataset, dataset_hash, split)
         _move_into_place(staging_root / final.name, final)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
