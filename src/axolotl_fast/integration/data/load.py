@@ -102,12 +102,15 @@ def prepared_dataset_hash(axolotl_hash: str, settings: AxolotlFastConfig) -> str
 def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
     """The ``axolotl_fast`` settings that enter :func:`prepared_dataset_hash`.
 
-    ``loader``, ``tokenize`` and ``dedupe``; ``collator`` and ``packing`` act after the
-    prepared dataset and stay out.
+    ``loader``, ``tokenize`` (its cache version when on, so a fix to a fast path makes new
+    prepared datasets) and ``dedupe``; ``collator`` and ``packing`` act after the prepared
+    dataset and stay out.
     """
+    from axolotl_fast.integration.data.tokenize_step import CACHE_VERSION
+
     return {
         "loader": settings.loader,
-        "tokenize": settings.tokenize,
+        "tokenize": CACHE_VERSION if settings.tokenize else False,
         "dedupe": settings.dedupe,
     }
 

@@ -10,12 +10,14 @@ tokenizes every row at once in Rust, into a memory-mapped Arrow file
 strategy's settings and the tokenizer's state, so a rerun overwrites its own file rather than
 piling up new ones).
 
-The guard: the first :data:`GUARD_ROWS` rows also go through axolotl's own
-``strategy.tokenize_prompt``, and every column is compared (names, order, values). A
-difference logs a WARNING naming the row and the field, and the entry is tokenized by axolotl
-instead. Anything the fast path does not cover (``chat_template``, user-defined types, a
-streamed entry, a tokenizer returning ``token_type_ids``, ...) goes to axolotl with one INFO
-line naming the entry and the reason.
+The guard (:mod:`~axolotl_fast.integration.data.tokenize_guard`): before the whole entry
+is tokenized, its first ``GUARD_ROWS`` rows go through axolotl's own
+``strategy.tokenize_prompt`` and through the fast path, and the results are compared whole
+(rows, columns, order, values). A difference logs a WARNING naming the row and the field, and
+the entry is tokenized by axolotl instead; so does any error of the fast path. Anything the
+fast path does not cover (``chat_template``, user-defined types, a streamed entry, a
+tokenizer returning ``token_type_ids``, ...) goes to axolotl with one INFO line naming the
+entry and the reason.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from axolotl.utils.logging import get_logger
 from axolotl_fast.encode import Encoder
 from axolotl_fast.hf.arrow_cache import mapped_tables
 from axolotl_fast.integration.data.entries import parse_dataset_type
+from axolotl_fast.integration.data.tokenize_guard import GUARD_ROWS, first_difference
 from axolotl_fast.integration.tokenize.instruction import Unsupported
 from axolotl_fast.integration.tokenize.paths import fast_path
 from axolotl_fast.integration.trace import trace_hook
@@ -40,12 +43,10 @@ if TYPE_CHECKING:
     from axolotl.utils.dict import DictDefault
     from datasets import Dataset
 
-__all__ = ["GUARD_ROWS", "TokenizeStep", "Tokenized", "first_difference"]
+__all__ = ["TokenizeStep", "Tokenized"]
 
 LOG = get_logger(__name__)
 
-# Rows of every entry that axolotl's own strategy also tokenizes, to compare.
-GUARD_ROWS = 256
 # Bump when the fast path could give different rows for the same entry and strategy.
 CACHE_VERSION = "axolotl_fast-tokenize-v1"
 
@@ -77,7 +78,7 @@ class TokenizeStep:
         self.cfg = cfg
         self.tokenizer = tokenizer
         self.outcomes: list[Tokenized] = []
-        self._encoder: Encoder | None = None
+        self._encoders: dict[str, Encoder] = {}
 
     def run(
         self,
@@ -99,11 +100,23 @@ class TokenizeStep:
         entry = f"{ds_cfg.path} (type: {ds_cfg.type})"
         try:
             strategy, prompter = self._strategy(ds_cfg, dataset, processor)
-            tokenized = self._tokenize(dataset, strategy, fast_path(strategy))
+            path = fast_path(strategy)
+            digest = _tokenizer_digest(strategy.tokenizer)
+            encoder = self._encoder(strategy.tokenizer, digest)
+            difference = _guard(dataset, strategy, path, encoder)
+            if difference is None:
+                tokenized = self._tokenize(dataset, strategy, path, encoder, digest)
         except Unsupported as reason:
             LOG.info("axolotl_fast: tokenize leaves %s to axolotl: %s", entry, reason)
             return Tokenized(None, None, f"axolotl tokenized {entry}: {reason}")
-        difference = first_difference(strategy, dataset, tokenized)
+        except Exception as error:  # never fail where axolotl's strategy would run
+            reason = f"{type(error).__name__}: {error}"
+            LOG.warning(
+                "axolotl_fast: tokenize failed on %s (%s); axolotl tokenizes this entry",
+                entry,
+                reason,
+            )
+            return Tokenized(None, None, f"axolotl tokenized {entry}: error, {reason}")
         if difference is not None:
             LOG.warning(
                 "axolotl_fast: tokenize guard: %s differs from axolotl's strategy at %s; "
@@ -111,12 +124,17 @@ class TokenizeStep:
                 entry,
                 difference,
             )
-            return Tokenized(
-                None, None, f"axolotl tokenized {entry}: guard, {difference}"
-            )
+            note = f"axolotl tokenized {entry}: guard, {difference}"
+            return Tokenized(None, None, note)
         note = f"Rust tokenized {entry}: {len(tokenized)} rows"
         LOG.info("axolotl_fast: tokenize: %s", note)
         return Tokenized(tokenized, prompter, note)
+
+    def _encoder(self, tokenizer: Any, digest: str) -> Encoder:
+        """The encoder of the tokenizer's current state (a strategy may add tokens)."""
+        if digest not in self._encoders:
+            self._encoders[digest] = Encoder.from_tokenizer(tokenizer)
+        return self._encoders[digest]
 
     def _strategy(
         self, ds_cfg: DictDefault, dataset: Any, processor: Any
@@ -135,6 +153,8 @@ class TokenizeStep:
             raise Unsupported("the rows are already tokenized")
         if not isinstance(ds_cfg.type, str) or ds_cfg.type.startswith("_"):
             raise Unsupported("a user-defined type")
+        if ds_cfg.type.startswith(("bradley_terry", "stepwise_supervised")):
+            raise Unsupported(f"type {ds_cfg.type!r} has no fast path yet")
         if len(dataset) == 0:
             raise Unsupported("no rows")
         base_type, prompt_style = parse_dataset_type(ds_cfg.type)
@@ -154,54 +174,35 @@ class TokenizeStep:
             return strategy, prompter
         raise Unsupported(f"type {ds_cfg.type!r} has no fast path yet")
 
-    def _tokenize(self, dataset: Dataset, strategy: Any, path: ModuleType) -> Dataset:
+    def _tokenize(
+        self,
+        dataset: Dataset,
+        strategy: Any,
+        path: ModuleType,
+        encoder: Encoder,
+        digest: str,
+    ) -> Dataset:
         """Every row through the fast path, into a memory-mapped cache file."""
         from datasets import Dataset
 
-        table = _rows(dataset)
-        if self._encoder is None:
-            self._encoder = Encoder.from_tokenizer(self.tokenizer)
-        pieces = path.iter_tokenized(table, strategy, self._encoder)
-        key = _cache_key(dataset, path.settings_of(strategy), self.tokenizer)
+        pieces = path.iter_tokenized(_rows(dataset), strategy, encoder)
+        key = _cache_key(
+            dataset, path.settings_of(strategy), strategy.tokenizer, digest
+        )
         tokenized = Dataset(mapped_tables("tokenized", key, _SCHEMA, pieces))
         if len(tokenized) == 0:  # axolotl raises or writes nothing: let it
             raise Unsupported("no row has tokens")
         return tokenized
 
 
-def first_difference(strategy: Any, dataset: Dataset, tokenized: Dataset) -> str | None:
-    """Where axolotl's ``strategy.tokenize_prompt`` first disagrees with ``tokenized``.
-
-    The first :data:`GUARD_ROWS` input rows go through the strategy (one call per row, or
-    one batch for a batched strategy, as axolotl calls it); what it returns is compared with
-    as many rows of ``tokenized``: the columns (names and order) and every value. Returns
-    ``"row N, field 'name'"`` (``N`` counts output rows), ``"row N, columns [...]"``, or
-    ``None``.
-    """
+def _guard(
+    dataset: Dataset, strategy: Any, path: ModuleType, encoder: Encoder
+) -> str | None:
+    """The guard: axolotl's strategy and the fast path on the first rows, compared."""
     head = dataset.select(range(min(GUARD_ROWS, len(dataset))))
-    expected = _axolotl_rows(strategy, head)
-    ours = tokenized.select(range(min(len(expected), len(tokenized)))).to_list()
-    for index, row in enumerate(expected):
-        if list(row) != tokenized.column_names:
-            return f"row {index}, columns {list(row)}"
-        if index >= len(ours):
-            return f"row {index}, missing"
-        for field, values in row.items():
-            if list(values) != ours[index][field]:
-                return f"row {index}, field {field!r}"
-    return None
-
-
-def _axolotl_rows(strategy: Any, head: Dataset) -> list[dict[str, Any]]:
-    """What axolotl's strategy makes of ``head``, as rows (dicts in its key order)."""
-    if not strategy.supports_batched:
-        return [dict(strategy.tokenize_prompt(row)) for row in head]
-    columns = strategy.tokenize_prompt(head.to_dict())
-    names = list(columns)
-    return [
-        dict(zip(names, values, strict=True))
-        for values in zip(*columns.values(), strict=True)
-    ]
+    pieces = list(path.iter_tokenized(_rows(head), strategy, encoder))
+    ours = pa.concat_tables(pieces) if pieces else _SCHEMA.empty_table()
+    return first_difference(strategy, head, ours)
 
 
 _SCHEMA = pa.schema(
@@ -220,20 +221,25 @@ def _rows(dataset: Dataset) -> pa.Table:
     return dataset.with_format("arrow")[:]
 
 
-def _cache_key(dataset: Dataset, settings: dict[str, Any], tokenizer: Any) -> str:
-    """sha256 of the rows' fingerprint, the strategy's settings and the tokenizer's state."""
+def _tokenizer_digest(tokenizer: Any) -> str:
+    """sha256 of the tokenizer's state, without what the last call left behind."""
     state = json.loads(tokenizer.backend_tokenizer.to_str())
-    for volatile in ("truncation", "padding"):  # what the last call left behind
+    for volatile in ("truncation", "padding"):
         state.pop(volatile, None)
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_key(
+    dataset: Dataset, settings: dict[str, Any], tokenizer: Any, digest: str
+) -> str:
+    """sha256 of the rows' fingerprint, the strategy's settings and the tokenizer's state."""
     settings = {
         **settings,
         "eos": tokenizer.eos_token_id,
         "bos": tokenizer.bos_token_id,
         "truncation_side": tokenizer.truncation_side,
         "split_special_tokens": bool(getattr(tokenizer, "split_special_tokens", False)),
-        "tokenizer": hashlib.sha256(
-            json.dumps(state, sort_keys=True).encode()
-        ).hexdigest(),
+        "tokenizer": digest,
     }
     payload = json.dumps(
         [CACHE_VERSION, dataset._fingerprint, settings], sort_keys=True

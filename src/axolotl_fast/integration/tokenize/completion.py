@@ -93,6 +93,8 @@ def _cut(ids: pa.ListArray, has_text: np.ndarray, eos: int, strategy: Any) -> pa
     last = values[np.maximum(offsets[1:] - 1, 0)] if len(values) else lengths * 0
     with_eos = (lengths > 0) & (last != eos) & (lengths < strategy.max_length)
     new_lengths = lengths + with_eos
+    if new_lengths.sum() >= 2**31:  # int32 list offsets, as datasets stores input_ids
+        raise Unsupported(f"more than 2^31 token ids in {_ROWS_PER_PIECE:,} rows")
     row = np.repeat(np.arange(len(lengths)), new_lengths)
     new_offsets = np.concatenate([[0], np.cumsum(new_lengths)])
     position = np.arange(new_offsets[-1]) - new_offsets[:-1][row]
