@@ -53,7 +53,10 @@ FULL = {
 QUICK = {
     "startup": ["--repeat", "2"],
     "read": ["--rows", "20000"],
-    "tokenize": ["--rows", "2000", "--e2e-rows", "1000", "--vocab", "2000"],
+    "tokenize": [
+        *("--rows", "2000", "--e2e-rows", "1000", "--vocab", "2000"),
+        *("--tokenizers", "tiny-bpe", "byte-level-bpe"),
+    ],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
 }
