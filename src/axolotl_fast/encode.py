@@ -201,27 +201,19 @@ class Encoder:
         templates: InstructionTemplates,
         options: dict[str, Any],
     ) -> Iterator[pa.Table]:
+        """The rows through the core, one aligned slice per call."""
         for piece in _aligned_slices(strings):
-            yield self._instruction_piece(piece, templates, options)
-
-    def _instruction_piece(
-        self,
-        piece: dict[str, pa.Array | None],
-        templates: InstructionTemplates,
-        options: dict[str, Any],
-    ) -> pa.Table:
-        """One slice of rows through the core."""
-        arrays = self._core.tokenize_instructions(
-            piece["instruction"],
-            piece["response"],
-            piece["input"],
-            piece["system"],
-            templates.with_input,
-            templates.without_input,
-            templates.system,
-            **options,
-        )
-        return pa.table(arrays)
+            arrays = self._core.tokenize_instructions(
+                piece["instruction"],
+                piece["response"],
+                piece["input"],
+                piece["system"],
+                templates.with_input,
+                templates.without_input,
+                templates.system,
+                **options,
+            )
+            yield pa.table(arrays)
 
 
 @dataclass(frozen=True)
