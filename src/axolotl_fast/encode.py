@@ -164,6 +164,44 @@ class Encoder:
             A table with ``input_ids`` (``list<int32>``), ``attention_mask``
             (``list<int8>``) and ``labels`` (``list<int64>``), one row per input row.
         """
+        pieces = self.iter_tokenize_instructions(
+            instruction,
+            response,
+            templates=templates,
+            max_length=max_length,
+            eos_id=eos_id,
+            bos_id=bos_id,
+            input=input,
+            system=system,
+            train_on_inputs=train_on_inputs,
+            truncation_side=truncation_side,
+            split_special_tokens=split_special_tokens,
+            num_threads=num_threads,
+        )
+        tables = list(pieces)
+        return pa.concat_tables(tables) if tables else _EMPTY_INSTRUCTIONS
+
+    def iter_tokenize_instructions(
+        self,
+        instruction: pa.Array | pa.ChunkedArray,
+        response: pa.Array | pa.ChunkedArray,
+        *,
+        templates: InstructionTemplates,
+        max_length: int,
+        eos_id: int,
+        bos_id: int | None = None,
+        input: pa.Array | pa.ChunkedArray | None = None,
+        system: pa.Array | pa.ChunkedArray | None = None,
+        train_on_inputs: bool = False,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> Iterator[pa.Table]:
+        """:meth:`tokenize_instructions` in consecutive tables of at most 16,384 rows.
+
+        The same arguments and rows; a caller can write each piece out (or stop early)
+        instead of holding the whole result in memory. The column lengths are checked up front.
+        """
         strings, options = _instruction_args(
             instruction,
             response,
@@ -177,23 +215,7 @@ class Encoder:
             split_special_tokens=split_special_tokens,
             num_threads=num_threads,
         )
-        tables = list(self._instruction_pieces(strings, templates, options))
-        return pa.concat_tables(tables) if tables else _EMPTY_INSTRUCTIONS
-
-    def iter_tokenize_instructions(
-        self,
-        instruction: pa.Array | pa.ChunkedArray,
-        response: pa.Array | pa.ChunkedArray,
-        **options: Any,
-    ) -> Iterator[pa.Table]:
-        """:meth:`tokenize_instructions` in consecutive tables of at most 16,384 rows.
-
-        The same arguments and rows; a caller can write each piece out (or stop early)
-        instead of holding the whole result in memory. The column lengths are checked up front.
-        """
-        templates = options.pop("templates")
-        strings, core_options = _instruction_args(instruction, response, **options)
-        return self._instruction_pieces(strings, templates, core_options)
+        return self._instruction_pieces(strings, templates, options)
 
     def _instruction_pieces(
         self,
