@@ -51,6 +51,7 @@ def test_every_module_is_in_a_layer_and_the_library_is_small():
         "axolotl_fast.dedupe",
         "axolotl_fast.encode",
         "axolotl_fast.errors",
+        "axolotl_fast.memory",
         "axolotl_fast.packing",
         "axolotl_fast.reader",
         "axolotl_fast.tiny",

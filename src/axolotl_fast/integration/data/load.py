@@ -167,7 +167,7 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
         read_by_us=plans is not None,
         deduped_by_us=settings.dedupe,
         tokenized_by_us=any(o.dataset is not None for o in outcomes),
-        tokenize_note="; ".join(o.note for o in outcomes)
+        tokenize_note="; ".join([*(o.note for o in outcomes), *pipeline.passes.notes])
         or f"nothing tokenized in this run: {note}",
     )
 

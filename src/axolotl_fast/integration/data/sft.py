@@ -8,6 +8,8 @@ axolotl's public functions in the same order with the same arguments. The differ
 * with ``tokenize`` on, an entry whose strategy has a fast path is tokenized by
   :class:`~axolotl_fast.integration.data.tokenize_step.TokenizeStep` where axolotl calls
   ``get_dataset_wrapper`` (other entries keep axolotl's strategy);
+* with ``tokenize`` on, the long-sequence and packing passes after the merge are computed on
+  the Arrow columns (:class:`~axolotl_fast.integration.data.prepare_passes.PreparePasses`);
 * with ``dedupe`` on, :mod:`~axolotl_fast.integration.data.dedupe_step` deduplicates where
   axolotl's ``dataset_exact_deduplication`` would;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key).
@@ -37,8 +39,10 @@ from axolotl_fast.integration.data.entries import (
     log_debug_samples,
     parse_dataset_type,
 )
+from axolotl_fast.integration.data.prepare_passes import PreparePasses
 from axolotl_fast.integration.data.tokenize_step import TokenizeStep
 from axolotl_fast.integration.trace import trace_hook
+from axolotl_fast.memory import trim_heap
 
 if TYPE_CHECKING:
     from axolotl.common.datasets import TrainDatasetMeta
@@ -80,6 +84,7 @@ class SftPipeline:
         self.hash_fn = hash_fn
         self.notes: list[str] = []
         self.tokenizing: TokenizeStep | None = None
+        self.passes = PreparePasses(cfg, fast=settings.tokenize)
         self._read_cache: dict[EntryPlan, Dataset] = {}
 
     def run(self) -> TrainDatasetMeta:
@@ -244,14 +249,7 @@ class SftPipeline:
     ) -> tuple:
         """``_load_raw_datasets``: read, tokenize and merge, then prepare and save."""
         from axolotl.utils.data.shared import merge_datasets
-        from axolotl.utils.data.utils import (
-            deduplicate_and_log_datasets,
-            handle_long_seq_in_dataset,
-        )
-        from axolotl.utils.trainer import (
-            deepspeed_context_parallel,
-            process_datasets_for_packing,
-        )
+        from axolotl.utils.data.utils import deduplicate_and_log_datasets
 
         from axolotl_fast.integration.data.dedupe_step import dedupe_prepared
         from axolotl_fast.integration.data.prepared_cache import save_prepared
@@ -270,22 +268,13 @@ class SftPipeline:
             )
             datasets.append(dataset)
             prompters.append(prompter)
+        self._read_cache.clear()  # the raw rows are tokenized: let their mapping go
+        trim_heap()
         verb = "streams" if streaming else "read"
         self.note(split, "raw", f"{split}: {verb} {files_read(plans)}")
         dataset = merge_datasets(datasets, cfg)
         if not cfg.skip_prepare_dataset and not streaming:
-            if split == "test" and cfg.eval_sequence_len:
-                dataset = handle_long_seq_in_dataset(
-                    dataset, cfg.eval_sequence_len, cfg
-                )
-            else:
-                dataset = handle_long_seq_in_dataset(dataset, cfg.sequence_len, cfg)
-            if (
-                (split == "train" and cfg.sample_packing)
-                or (split == "test" and cfg.eval_sample_packing)
-                or deepspeed_context_parallel(cfg)
-            ):
-                dataset, _ = process_datasets_for_packing(cfg, dataset, None)
+            dataset = self.passes.run(dataset, split)
             if self.settings.dedupe:
                 dataset, note = dedupe_prepared(dataset, split)
                 self.note(split, "dedupe", note)
