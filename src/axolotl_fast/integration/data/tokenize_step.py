@@ -189,7 +189,7 @@ class TokenizeStep:
         key = _cache_key(
             dataset, path.settings_of(strategy), strategy.tokenizer, digest
         )
-        tokenized = Dataset(mapped_tables("tokenized", key, _SCHEMA, pieces))
+        tokenized = Dataset(mapped_tables("tokenized", key, path.SCHEMA, pieces))
         if len(tokenized) == 0:  # axolotl raises or writes nothing: let it
             raise Unsupported("no row has tokens")
         return tokenized
@@ -201,17 +201,8 @@ def _guard(
     """The guard: axolotl's strategy and the fast path on the first rows, compared."""
     head = dataset.select(range(min(GUARD_ROWS, len(dataset))))
     pieces = list(path.iter_tokenized(_rows(head), strategy, encoder))
-    ours = pa.concat_tables(pieces) if pieces else _SCHEMA.empty_table()
+    ours = pa.concat_tables(pieces) if pieces else path.SCHEMA.empty_table()
     return first_difference(strategy, head, ours)
-
-
-_SCHEMA = pa.schema(
-    [
-        ("input_ids", pa.list_(pa.int32())),
-        ("attention_mask", pa.list_(pa.int8())),
-        ("labels", pa.list_(pa.int64())),
-    ]
-)
 
 
 def _rows(dataset: Dataset) -> pa.Table:

@@ -21,12 +21,13 @@ import pyarrow.compute as pc
 
 from axolotl_fast.encode import Encoder
 from axolotl_fast.integration.tokenize.instruction import (
+    SCHEMA,
     Unsupported,
     check_tokenizer,
     string_column,
 )
 
-__all__ = ["check_supported", "iter_tokenized", "settings_of"]
+__all__ = ["SCHEMA", "check_supported", "iter_tokenized", "settings_of"]
 
 # Rows encoded per piece (bounds the memory of one piece's ids).
 _ROWS_PER_PIECE = 16_384

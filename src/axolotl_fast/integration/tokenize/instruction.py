@@ -27,6 +27,7 @@ from axolotl.prompters import AlpacaPrompter
 from axolotl_fast.encode import Encoder, InstructionTemplates
 
 __all__ = [
+    "SCHEMA",
     "Unsupported",
     "check_supported",
     "check_tokenizer",
@@ -36,6 +37,16 @@ __all__ = [
     "templates_of",
     "tokenize_table",
 ]
+
+
+# The strategy's columns in axolotl's order, with the types datasets gives those names.
+SCHEMA = pa.schema(
+    [
+        ("input_ids", pa.list_(pa.int32())),
+        ("attention_mask", pa.list_(pa.int8())),
+        ("labels", pa.list_(pa.int64())),
+    ]
+)
 
 
 class Unsupported(Exception):
