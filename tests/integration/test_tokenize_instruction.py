@@ -168,7 +168,7 @@ def test_templates_come_from_axolotls_prompter():
     "make, reason",
     [
         (lambda tok: AlpacaQAPromptTokenizingStrategy(AlpacaPrompter("chat"), tok, False, 16),
-         "is not the alpaca one"),
+         "is not one of axolotl's instruction ones"),
         (lambda tok: AlpacaPromptTokenizingStrategy(AlpacaPrompter("nonsense"), tok, False, 16),
          "has no templates"),
     ],

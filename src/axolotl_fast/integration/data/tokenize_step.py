@@ -2,9 +2,11 @@
 
 :class:`TokenizeStep` runs where axolotl's ``_load_and_process_single_dataset`` calls
 ``get_dataset_wrapper``. For each entry it builds the strategy ``get_dataset_wrapper`` would
-build (``axolotl.prompt_strategies.load``, else the alpaca handler's
-``AlpacaPromptTokenizingStrategy``), and where a fast path reproduces that strategy
-(:mod:`axolotl_fast.integration.tokenize.paths`: the alpaca family, ``completion``) it
+build (``axolotl.prompt_strategies.load``, else the instruction handler's strategy for
+``alpaca``, ``gpteacher``, ``oasst``, ``jeopardy``, ``summarizetldr``, ``explainchoice``,
+``concisechoice``), and where a fast path reproduces that strategy
+(:mod:`axolotl_fast.integration.tokenize.paths`: the instruction family, ``alpaca_w_system``,
+``input_output``, ``completion``) it
 tokenizes every row at once in Rust, into a memory-mapped Arrow file
 (``<HF_DATASETS_CACHE>/axolotl_fast/tokenized/<key>/``, keyed by the rows' fingerprint, the
 strategy's settings and the tokenizer's state, so a rerun overwrites its own file rather than
@@ -36,7 +38,7 @@ from axolotl_fast.hf.arrow_cache import mapped_tables
 from axolotl_fast.integration.data.entries import parse_dataset_type
 from axolotl_fast.integration.data.tokenize_guard import GUARD_ROWS, first_difference
 from axolotl_fast.integration.tokenize.instruction import Unsupported
-from axolotl_fast.integration.tokenize.paths import fast_path
+from axolotl_fast.integration.tokenize.paths import INSTRUCTION_HANDLERS, fast_path
 from axolotl_fast.integration.trace import trace_hook
 
 if TYPE_CHECKING:
@@ -141,8 +143,7 @@ class TokenizeStep:
     ) -> tuple[Any, Any]:
         """The strategy and prompter of ``get_dataset_wrapper``, for the cases it tokenizes."""
         from axolotl.prompt_strategies import load
-        from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
-        from axolotl.prompters import AlpacaPrompter, UnsupportedPrompter
+        from axolotl.prompters import UnsupportedPrompter
         from datasets import Dataset
 
         if not isinstance(dataset, Dataset):
@@ -163,9 +164,10 @@ class TokenizeStep:
         )
         if strategy is not None:
             return strategy, UnsupportedPrompter()
-        if base_type == "alpaca":
-            prompter = AlpacaPrompter(prompt_style)
-            strategy = AlpacaPromptTokenizingStrategy(
+        if base_type in INSTRUCTION_HANDLERS:
+            prompter_class, strategy_class = INSTRUCTION_HANDLERS[base_type]
+            prompter = prompter_class(prompt_style)
+            strategy = strategy_class(
                 prompter,
                 self.tokenizer,
                 self.cfg.train_on_inputs,

@@ -1,8 +1,11 @@
 """The alpaca family of axolotl's instruction strategies, tokenized in Rust.
 
-:func:`tokenize_table` takes the ``AlpacaPromptTokenizingStrategy`` axolotl built for a
-dataset entry (``type: alpaca``, ``alpaca:chat``, ``alpaca_chat``, ``alpaca_instruct``, ...)
-and the entry's Arrow table, and returns what axolotl's ``TokenizedPromptDataset`` would hold:
+:func:`tokenize_table` takes the instruction strategy axolotl built for a dataset entry
+(``AlpacaPromptTokenizingStrategy`` for ``type: alpaca``, ``alpaca:chat``, ``alpaca_chat``,
+``alpaca_instruct``, ...; the ``gpteacher``, ``oasst``, ``jeopardy``, ``summarizetldr``,
+``explainchoice`` and ``concisechoice`` strategies, whose fields
+:mod:`~axolotl_fast.integration.tokenize.instruction_fields` reads) and the entry's Arrow
+table, and returns what axolotl's ``TokenizedPromptDataset`` would hold:
 ``input_ids`` (``list<int32>``), ``attention_mask`` (``list<int8>``) and ``labels``
 (``list<int64>``), row for row. The prompt templates come from axolotl's prompter object
 (:func:`templates_of`), the limits from the strategy (``max_length``, ``train_on_inputs``),
@@ -12,7 +15,7 @@ Rust path cannot reproduce exactly raises :class:`Unsupported`:
 * a strategy or prompter class that changes the prompt building or the tokenization;
 * a tokenizer that is not a fast one, has no EOS id, or returns ``token_type_ids`` (axolotl
   keeps the prompt's part only);
-* a missing ``instruction`` / ``output`` column, or a column that is not strings.
+* a missing field column, or a column that is not strings.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
-from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
 from axolotl.prompters import AlpacaPrompter
 
 from axolotl_fast.encode import Encoder, InstructionTemplates
+from axolotl_fast.integration.tokenize.instruction_fields import FIELDS
 
 __all__ = [
     "SCHEMA",
@@ -63,7 +66,8 @@ def templates_of(prompter: Any) -> InstructionTemplates:
         raise Unsupported(
             f"prompter {type(prompter).__name__} is not an AlpacaPrompter"
         )
-    for method in ("_build_result", "build_prompt", "match_prompt_style"):
+    # match_prompt_style may differ: the templates are read from the instance it set up.
+    for method in ("_build_result", "build_prompt"):
         if getattr(type(prompter), method) is not getattr(AlpacaPrompter, method):
             raise Unsupported(f"prompter {type(prompter).__name__} overrides {method}")
     if not hasattr(prompter, "turn_format"):  # an unknown style: axolotl fails on row 1
@@ -119,8 +123,11 @@ def iter_tokenized(
 
 def check_supported(strategy: Any) -> None:
     """Raise :class:`Unsupported` unless the Rust path reproduces ``strategy`` exactly."""
-    if type(strategy) is not AlpacaPromptTokenizingStrategy:
-        raise Unsupported(f"strategy {type(strategy).__name__} is not the alpaca one")
+    from axolotl import prompt_tokenizers
+
+    name = type(strategy).__name__
+    if name not in FIELDS or type(strategy) is not getattr(prompt_tokenizers, name):
+        raise Unsupported(f"strategy {name} is not one of axolotl's instruction ones")
     templates_of(strategy.prompter)
     check_tokenizer(strategy.tokenizer)
 
@@ -128,7 +135,7 @@ def check_supported(strategy: Any) -> None:
 def settings_of(strategy: Any) -> dict[str, Any]:
     """What decides the output besides the rows and the tokenizer (for cache keys)."""
     return {
-        "strategy": "instruction",
+        "strategy": type(strategy).__name__,
         "templates": repr(templates_of(strategy.prompter)),
         "max_length": strategy.max_length,
         "train_on_inputs": bool(strategy.train_on_inputs),
@@ -141,11 +148,10 @@ def _call(
     """The positional columns and keyword options of the encoder's instruction call."""
     check_supported(strategy)
     tokenizer = strategy.tokenizer
-    columns = (string_column(table, "instruction"), string_column(table, "output"))
+    instruction, input_column, response = FIELDS[type(strategy).__name__](table)
+    columns = (instruction, response)
     options = {
-        "input": string_column(table, "input")
-        if "input" in table.column_names
-        else None,
+        "input": input_column,
         "templates": templates_of(strategy.prompter),
         "max_length": strategy.max_length,
         "train_on_inputs": bool(strategy.train_on_inputs),

@@ -12,6 +12,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from axolotl import prompt_tokenizers as strategies
+from axolotl import prompters
+
 from axolotl_fast.integration.tokenize import (
     completion,
     input_output,
@@ -20,15 +23,47 @@ from axolotl_fast.integration.tokenize import (
 )
 from axolotl_fast.integration.tokenize.instruction import Unsupported
 
-__all__ = ["FAST_PATHS", "fast_path"]
+__all__ = ["FAST_PATHS", "INSTRUCTION_HANDLERS", "fast_path"]
 
 # Strategy class name -> its fast path; each module then checks the exact class.
 FAST_PATHS: dict[str, ModuleType] = {
-    "AlpacaPromptTokenizingStrategy": instruction,
+    **dict.fromkeys(instruction.FIELDS, instruction),
     "CompletionPromptTokenizingStrategy": completion,
     "RawInputOutputStrategy": input_output,
     "InstructionWSystemPromptTokenizingStrategy": instruction_w_system,
     "OpenOrcaPromptTokenizingStrategy": instruction_w_system,
+}
+
+# get_dataset_wrapper's DATASET_HANDLERS for instruction types (base type -> the prompter and
+# strategy classes its handler builds with ``(style)`` and ``(prompter, tokenizer,
+# train_on_inputs, sequence_len)``); the handlers themselves also tokenize, so they cannot be
+# called for the strategy alone.
+INSTRUCTION_HANDLERS: dict[str, tuple[type, type]] = {
+    "alpaca": (prompters.AlpacaPrompter, strategies.AlpacaPromptTokenizingStrategy),
+    "explainchoice": (
+        prompters.MultipleChoiceExplainPrompter,
+        strategies.AlpacaMultipleChoicePromptTokenizingStrategy,
+    ),
+    "concisechoice": (
+        prompters.MultipleChoiceConcisePrompter,
+        strategies.AlpacaMultipleChoicePromptTokenizingStrategy,
+    ),
+    "summarizetldr": (
+        prompters.SummarizeTLDRPrompter,
+        strategies.SummarizeTLDRPromptTokenizingStrategy,
+    ),
+    "jeopardy": (
+        prompters.JeopardyPrompter,
+        strategies.JeopardyPromptTokenizingStrategy,
+    ),
+    "oasst": (
+        prompters.AlpacaPrompter,
+        strategies.OpenAssistantPromptTokenizingStrategy,
+    ),
+    "gpteacher": (
+        prompters.GPTeacherPrompter,
+        strategies.GPTeacherPromptTokenizingStrategy,
+    ),
 }
 
 
