@@ -88,7 +88,7 @@ def test_plugin_hooks_fired_in_preprocess_and_train(runs):
     hooks = [
         (entry["hook"], entry.get("preprocess"), entry.get("is_eval"))
         for entry in trace
-        if entry["hook"] not in ("loader", "tokenize", "prepared_dataset")  # data
+        if entry["hook"] not in ("loader", "tokenize", "passes", "prepared_dataset")
     ]
     assert hooks == [
         ("load_datasets", True, None),  # axolotl preprocess
@@ -101,6 +101,11 @@ def test_plugin_hooks_fired_in_preprocess_and_train(runs):
         ("post_train_unload", None, None),
     ]
     assert len({entry["pid"] for entry in trace}) == 2  # two separate commands
+
+
+def test_preprocess_ran_the_passes_after_tokenization_in_arrow(runs):
+    passes = [e["note"] for e in runs["fast"]["trace"] if e["hook"] == "passes"]
+    assert [note.split(" (")[0] for note in passes] == ["length filter in Arrow"]
 
 
 def test_loader_read_the_files_then_served_its_prepared_dataset(runs):

@@ -27,6 +27,7 @@ import pyarrow as pa
 from axolotl.prompters import AlpacaPrompter
 
 from axolotl_fast.encode import Encoder, InstructionTemplates
+from axolotl_fast.integration.tokenize.columns import Unsupported, string_column
 from axolotl_fast.integration.tokenize.instruction_fields import FIELDS
 
 __all__ = [
@@ -50,10 +51,6 @@ SCHEMA = pa.schema(
         ("labels", pa.list_(pa.int64())),
     ]
 )
-
-
-class Unsupported(Exception):
-    """The Rust path cannot reproduce this strategy exactly; axolotl's must run."""
 
 
 def templates_of(prompter: Any) -> InstructionTemplates:
@@ -174,15 +171,3 @@ def check_tokenizer(tokenizer: Any) -> None:
         raise Unsupported("the tokenizer has no EOS token")
     if "token_type_ids" in tokenizer.model_input_names:
         raise Unsupported("the tokenizer returns token_type_ids")
-
-
-def string_column(table: pa.Table, name: str) -> pa.ChunkedArray:
-    """``table[name]`` as strings (an all-null column is cast), else :class:`Unsupported`."""
-    if name not in table.column_names:
-        raise Unsupported(f"no {name!r} column")
-    column = table.column(name)
-    if pa.types.is_null(column.type):
-        return column.cast(pa.string())
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        raise Unsupported(f"column {name!r} is {column.type}, not strings")
-    return column

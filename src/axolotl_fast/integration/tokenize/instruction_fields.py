@@ -9,20 +9,18 @@ the shared path of :mod:`~axolotl_fast.integration.tokenize.instruction`.
 
 Where Python would raise on a row (``"what is " + None``, iterating a ``None`` list of
 choices) or format a value in a way these do not restate (non-string choices), the entry is
-refused with :class:`~axolotl_fast.integration.tokenize.instruction.Unsupported`, so that
+refused with :class:`~axolotl_fast.integration.tokenize.columns.Unsupported`, so that
 axolotl's strategy runs and decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-if TYPE_CHECKING:
-    from axolotl_fast.integration.tokenize.instruction import Unsupported
+from axolotl_fast.integration.tokenize.columns import Unsupported, string_column
 
 __all__ = ["FIELDS", "Fields"]
 
@@ -32,36 +30,36 @@ Fields = tuple[pa.ChunkedArray, pa.ChunkedArray | None, pa.ChunkedArray]
 
 def _alpaca(table: pa.Table) -> Fields:
     return (
-        _column(table, "instruction"),
+        string_column(table, "instruction"),
         _optional(table, "input"),
-        _column(table, "output"),
+        string_column(table, "output"),
     )
 
 
 def _gpteacher(table: pa.Table) -> Fields:
     return (
-        _column(table, "instruction"),
+        string_column(table, "instruction"),
         _optional(table, "input"),
-        _column(table, "response"),
+        string_column(table, "response"),
     )
 
 
 def _oasst(table: pa.Table) -> Fields:
-    return _column(table, "INSTRUCTION"), None, _column(table, "RESPONSE")
+    return string_column(table, "INSTRUCTION"), None, string_column(table, "RESPONSE")
 
 
 def _summarize_tldr(table: pa.Table) -> Fields:
-    return _column(table, "article"), None, _column(table, "summary")
+    return string_column(table, "article"), None, string_column(table, "summary")
 
 
 def _jeopardy(table: pa.Table) -> Fields:
     """``question``, ``category``, ``"what is " + answer`` (a null answer raises in Python)."""
-    answer = _column(table, "answer")
+    answer = string_column(table, "answer")
     if answer.null_count:
-        raise _unsupported("a null 'answer' ('what is ' + None raises in axolotl)")
+        raise Unsupported("a null 'answer' ('what is ' + None raises in axolotl)")
     return (
-        _column(table, "question"),
-        _column(table, "category"),
+        string_column(table, "question"),
+        string_column(table, "category"),
         pc.binary_join_element_wise("what is ", answer, ""),
     )
 
@@ -69,21 +67,25 @@ def _jeopardy(table: pa.Table) -> Fields:
 def _multiple_choice(table: pa.Table) -> Fields:
     """``question``, the choices as ``- "choice"`` lines, ``solution`` else ``explanation``."""
     response = "solution" if "solution" in table.column_names else "explanation"
-    return _column(table, "question"), _choice_lines(table), _column(table, response)
+    return (
+        string_column(table, "question"),
+        _choice_lines(table),
+        string_column(table, response),
+    )
 
 
 def _choice_lines(table: pa.Table) -> pa.ChunkedArray:
     """The choices of every row as ``- "choice"`` lines, joined as axolotl joins them."""
     if "choices" not in table.column_names:
-        raise _unsupported("no 'choices' column")
+        raise Unsupported("no 'choices' column")
     choices = table.column("choices")
     kind = choices.type
     if not pa.types.is_list(kind) or not (
         pa.types.is_string(kind.value_type) or pa.types.is_null(kind.value_type)
     ):
-        raise _unsupported(f"'choices' is {kind}, not lists of strings")
+        raise Unsupported(f"'choices' is {kind}, not lists of strings")
     if choices.null_count:
-        raise _unsupported("a row's 'choices' is null (axolotl cannot iterate it)")
+        raise Unsupported("a row's 'choices' is null (axolotl cannot iterate it)")
     lines = []
     for chunk in choices.chunks:
         values = pc.fill_null(pc.list_flatten(chunk).cast(pa.string()), "None")
@@ -104,18 +106,6 @@ FIELDS: dict[str, Callable[[pa.Table], Fields]] = {
 }
 
 
-def _column(table: pa.Table, name: str) -> pa.ChunkedArray:
-    from axolotl_fast.integration.tokenize.instruction import string_column
-
-    return string_column(table, name)
-
-
 def _optional(table: pa.Table, name: str) -> pa.ChunkedArray | None:
     """``prompt[name] if name in prompt else ""``: the column when the entry has it."""
-    return _column(table, name) if name in table.column_names else None
-
-
-def _unsupported(reason: str) -> Unsupported:
-    from axolotl_fast.integration.tokenize.instruction import Unsupported
-
-    return Unsupported(reason)
+    return string_column(table, name) if name in table.column_names else None
