@@ -1,15 +1,18 @@
-"""What the fast paths share: the refusal they raise and their string columns.
+"""What the fast paths share: the refusal they raise, the class check, string columns.
 
 :class:`Unsupported` says a fast path cannot reproduce an axolotl strategy exactly (the message
-is the reason), so axolotl's strategy must run; :func:`string_column` reads a field column as
-strings, or refuses it.
+is the reason), so axolotl's strategy must run; :func:`check_classes` refuses any strategy or
+prompter but the exact axolotl classes a path restates; :func:`string_column` reads a field
+column as strings, or refuses it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
-__all__ = ["Unsupported", "string_column"]
+__all__ = ["Unsupported", "check_classes", "string_column"]
 
 
 class Unsupported(Exception):
@@ -26,3 +29,15 @@ def string_column(table: pa.Table, name: str) -> pa.ChunkedArray:
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise Unsupported(f"column {name!r} is {column.type}, not strings")
     return column
+
+
+def check_classes(strategy: Any, strategy_class: type, prompter_class: type) -> None:
+    """Raise :class:`Unsupported` unless the strategy and its prompter are exactly these."""
+    if type(strategy) is not strategy_class:
+        raise Unsupported(
+            f"strategy {type(strategy).__name__} is not {strategy_class.__name__}"
+        )
+    if type(strategy.prompter) is not prompter_class:
+        raise Unsupported(
+            f"prompter {type(strategy.prompter).__name__} is not axolotl's"
+        )

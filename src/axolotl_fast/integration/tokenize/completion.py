@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from axolotl_fast.encode import Encoder
+from axolotl_fast.integration.tokenize.columns import check_classes
 from axolotl_fast.integration.tokenize.instruction import (
     SCHEMA,
     Unsupported,
@@ -40,14 +41,7 @@ def check_supported(strategy: Any) -> None:
         CompletionPromptTokenizingStrategy,
     )
 
-    if type(strategy) is not CompletionPromptTokenizingStrategy:
-        raise Unsupported(
-            f"strategy {type(strategy).__name__} is not the completion one"
-        )
-    if type(strategy.prompter) is not CompletionPrompter:
-        raise Unsupported(
-            f"prompter {type(strategy.prompter).__name__} is not axolotl's"
-        )
+    check_classes(strategy, CompletionPromptTokenizingStrategy, CompletionPrompter)
     check_tokenizer(strategy.tokenizer)
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from axolotl_fast.encode import Encoder
-from axolotl_fast.integration.tokenize.instruction import Unsupported
+from axolotl_fast.integration.tokenize.columns import Unsupported, check_classes
 
 __all__ = ["SCHEMA", "check_supported", "iter_tokenized", "settings_of"]
 
@@ -47,14 +47,7 @@ def check_supported(strategy: Any) -> None:
         RawInputOutputStrategy,
     )
 
-    if type(strategy) is not RawInputOutputStrategy:
-        raise Unsupported(
-            f"strategy {type(strategy).__name__} is not the input_output one"
-        )
-    if type(strategy.prompter) is not RawInputOutputPrompter:
-        raise Unsupported(
-            f"prompter {type(strategy.prompter).__name__} is not axolotl's"
-        )
+    check_classes(strategy, RawInputOutputStrategy, RawInputOutputPrompter)
     if not getattr(strategy.tokenizer, "is_fast", False):
         raise Unsupported(
             f"tokenizer {type(strategy.tokenizer).__name__} is not a fast tokenizer"
