@@ -129,6 +129,19 @@ class Encoder:
     ) -> pa.ListArray:
         """Encode the strings of ``texts`` (a pyarrow string array without nulls)."""
 
+    def encode_windows(
+        self,
+        texts: pa.Array,
+        max_length: int,
+        stride: int,
+        append_id: int | None = None,
+        add_special_tokens: bool = True,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> dict[str, Any]:
+        """Encode ``texts`` into overlapping windows (``return_overflowing_tokens=True``)."""
+
     def tokenize_instructions(
         self,
         instruction: pa.Array,

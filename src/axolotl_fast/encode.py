@@ -21,7 +21,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from axolotl_fast import _core
 from axolotl_fast.errors import InvalidArgumentError
@@ -102,11 +104,7 @@ class Encoder:
                 ``truncation_side`` or ``num_threads``.
             DataFormatError: The tokenizer rejected a text (the row is named).
         """
-        if truncation_side not in TRUNCATION_SIDES:
-            raise InvalidArgumentError.for_value(
-                "truncation_side",
-                f"unknown value {truncation_side!r}; expected one of left, right",
-            )
+        _check_side(truncation_side)
         chunks = [
             self._core.encode(
                 piece,
@@ -119,6 +117,59 @@ class Encoder:
             for piece in _pieces(_as_strings(texts))
         ]
         return pa.chunked_array(chunks, type=pa.list_(pa.int32()))
+
+    def encode_windows(
+        self,
+        texts: pa.Array | pa.ChunkedArray | Sequence[str],
+        *,
+        max_length: int,
+        stride: int,
+        append_id: int | None = None,
+        add_special_tokens: bool = True,
+        truncation_side: str = "right",
+        split_special_tokens: bool = False,
+        num_threads: int | None = None,
+    ) -> pa.Table:
+        """Cut every text into windows of ``max_length`` tokens overlapping by ``stride``.
+
+        What ``tokenizer(texts, truncation=True, max_length=..., stride=...,
+        return_overflowing_tokens=True)`` returns: a text's first window, then its
+        overflowing ones, each with the post-processor's special tokens; a text that fits is
+        one window. ``append_id`` is put after every window (axolotl's pretraining strategy
+        appends EOS).
+
+        Returns:
+            A table with ``input_ids`` (``list<int32>``), ``attention_mask`` (``list<int8>``,
+            ones) and ``overflow_to_sample_mapping`` (``int64``: the index of each window's
+            text in ``texts``), one row per window.
+
+        Raises:
+            InvalidArgumentError: As :meth:`encode`, or a ``stride`` not below the room a
+                window leaves for text.
+            DataFormatError: The tokenizer rejected a text (the row is named).
+        """
+        _check_side(truncation_side)
+        tables, first_text = [], 0
+        for piece in _pieces(_as_strings(texts)):
+            windows = self._core.encode_windows(
+                piece,
+                max_length=max_length,
+                stride=stride,
+                append_id=append_id,
+                add_special_tokens=add_special_tokens,
+                truncation_side=truncation_side,
+                split_special_tokens=split_special_tokens,
+                num_threads=num_threads,
+            )
+            ids = windows["input_ids"]
+            mask = pa.ListArray.from_arrays(
+                ids.offsets, pa.array(np.ones(len(ids.values), np.int8))
+            )
+            mapping = pc.add(windows["overflow_to_sample_mapping"], first_text)
+            names = ["input_ids", "attention_mask", "overflow_to_sample_mapping"]
+            tables.append(pa.table([ids, mask, mapping], names=names))
+            first_text += len(piece)
+        return pa.concat_tables(tables) if tables else _EMPTY_WINDOWS
 
     def tokenize_instructions(
         self,
@@ -261,6 +312,23 @@ _EMPTY_INSTRUCTIONS = pa.table(
         "labels": pa.array([], pa.list_(pa.int64())),
     }
 )
+
+
+_EMPTY_WINDOWS = pa.table(
+    {
+        "input_ids": pa.array([], pa.list_(pa.int32())),
+        "attention_mask": pa.array([], pa.list_(pa.int8())),
+        "overflow_to_sample_mapping": pa.array([], pa.int64()),
+    }
+)
+
+
+def _check_side(truncation_side: str) -> None:
+    if truncation_side not in TRUNCATION_SIDES:
+        raise InvalidArgumentError.for_value(
+            "truncation_side",
+            f"unknown value {truncation_side!r}; expected one of left, right",
+        )
 
 
 def _instruction_args(

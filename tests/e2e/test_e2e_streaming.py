@@ -2,7 +2,8 @@
 
 The tiny CPU config with `pretraining_dataset` pointing at a directory of JSON Lines files
 (one gzip-compressed), `streaming: true`, `sample_packing: true` and `max_steps: 3`. With the
-plugin, the Rust reader streams the files; the 3 losses must equal plugin-off's.
+plugin, the Rust reader streams the files and the Rust encoder packs every buffer of the
+stream (`tokenize: true`); the 3 losses must equal plugin-off's.
 (`axolotl preprocess` refuses `pretraining_dataset`, so there is no preprocess step.)
 """
 
@@ -94,3 +95,9 @@ def test_the_rust_reader_streamed_the_files(runs):
     assert [(e["split"], e["source"]) for e in loader] == [("train", "raw")]
     assert "streams 3 file(s)" in loader[0]["note"]
     assert "falls back" not in runs["fast"]["log"]
+
+
+def test_rust_packed_every_buffer_after_the_guard(runs):
+    notes = [e["note"] for e in runs["fast"]["trace"] if e["hook"] == "tokenize"]
+    assert notes == ["Rust packs the stream ('text' windows)"]
+    assert "tokenize guard" not in runs["fast"]["log"]

@@ -72,6 +72,7 @@ impl PyEncoder {
             max_length,
             truncation_side: truncation_side.parse::<Side>()?,
             split_special_tokens,
+            stride: 0,
         };
         let texts = make_array(texts.0);
         let lists = py.detach(|| -> Result<ArrayData> {
@@ -81,6 +82,56 @@ impl PyEncoder {
             Ok(list_array(&lists)?.into_data())
         })?;
         lists.to_pyarrow(py)
+    }
+
+    /// Encode ``texts`` into overlapping windows (``return_overflowing_tokens=True``).
+    ///
+    /// Returns:
+    ///     A dict: ``input_ids`` (a pyarrow ``list<int32>`` array, one list per window, with
+    ///     ``append_id`` after each when given) and ``overflow_to_sample_mapping`` (an
+    ///     ``int64`` array: the text of each window).
+    #[pyo3(signature = (
+        texts, max_length, stride, append_id=None, add_special_tokens=true,
+        truncation_side="right", split_special_tokens=false, num_threads=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python's keywords
+    fn encode_windows<'py>(
+        &self,
+        py: Python<'py>,
+        texts: PyArrowType<ArrayData>,
+        max_length: usize,
+        stride: usize,
+        append_id: Option<u32>,
+        add_special_tokens: bool,
+        truncation_side: &str,
+        split_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let options = EncodeOptions {
+            add_special_tokens,
+            max_length: Some(max_length),
+            truncation_side: truncation_side.parse::<Side>()?,
+            split_special_tokens,
+            stride,
+        };
+        let texts = make_array(texts.0);
+        let (ids, mapping) = py.detach(|| -> Result<(ArrayData, ArrayData)> {
+            let threads = threads(num_threads)?;
+            let strings = strings(&texts)?;
+            let windows = self
+                .encoder
+                .encode_windows(&strings, &options, append_id, threads)?;
+            let mapping: Int64Array = windows
+                .text_of_window
+                .iter()
+                .map(|&text| i64::from(text))
+                .collect();
+            Ok((list_array(&windows.ids)?.into_data(), mapping.into_data()))
+        })?;
+        let out = PyDict::new(py);
+        out.set_item("input_ids", ids.to_pyarrow(py)?)?;
+        out.set_item("overflow_to_sample_mapping", mapping.to_pyarrow(py)?)?;
+        Ok(out)
     }
 
     /// Tokenize instruction rows as axolotl's instruction strategy does.

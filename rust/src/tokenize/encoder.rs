@@ -3,8 +3,9 @@
 //! The settings of one call ([`EncodeOptions`]: special tokens, truncation, splitting of
 //! special-token strings) are applied to a copy of the tokenizer, so one [`Encoder`] can be
 //! shared by calls with different settings. Truncation is set exactly as `transformers` sets
-//! it for `tokenizer(text, truncation=True, max_length=n)`: longest-first, no stride, on the
-//! tokenizer's truncation side.
+//! it for `tokenizer(text, truncation=True, max_length=n, stride=s)`: longest-first, on the
+//! tokenizer's truncation side, with the overlap `s` between overflowing windows (0 unless
+//! windows are asked for, see [`Encoder::encode_windows`]).
 
 use std::str::FromStr;
 
@@ -55,6 +56,8 @@ pub struct EncodeOptions {
     pub truncation_side: Side,
     /// Encode special-token strings in the text as plain text (`split_special_tokens`).
     pub split_special_tokens: bool,
+    /// Tokens the overflowing windows of a truncated text share with the window before.
+    pub stride: usize,
 }
 
 /// Token ids of many rows in Arrow's list layout.
@@ -165,11 +168,15 @@ impl Encoder {
         Ok(tokenizer)
     }
 
-    fn truncation(&self, max_length: usize, options: &EncodeOptions) -> Result<TruncationParams> {
-        let added = self
-            .tokenizer
+    /// How many special tokens the post-processor adds to one text.
+    pub(crate) fn added_tokens(&self) -> usize {
+        self.tokenizer
             .get_post_processor()
-            .map_or(0, |processor| processor.added_tokens(false));
+            .map_or(0, |processor| processor.added_tokens(false))
+    }
+
+    fn truncation(&self, max_length: usize, options: &EncodeOptions) -> Result<TruncationParams> {
+        let added = self.added_tokens();
         if max_length < added {
             return Err(Error::invalid_argument(
                 "max_length",
@@ -183,7 +190,7 @@ impl Encoder {
             },
             max_length,
             strategy: TruncationStrategy::LongestFirst,
-            stride: 0,
+            stride: options.stride,
         })
     }
 }

@@ -8,10 +8,13 @@
 //! ids in Arrow's list layout (one flat buffer and row offsets): no per-token object is made.
 //! [`tokenize_instructions`] is axolotl's instruction strategy (prompt templates, each part
 //! truncated separately, EOS and BOS rules, labels) on top of it.
+//! [`Encoder::encode_windows`] cuts long texts into overlapping windows, as axolotl's
+//! pretraining strategy asks `transformers` to.
 
 mod encoder;
 pub mod instruction;
 mod template;
+mod windows;
 
 pub use encoder::{EncodeOptions, Encoder, Side, TokenLists};
 pub use instruction::{
@@ -19,6 +22,7 @@ pub use instruction::{
     tokenize_instructions,
 };
 pub use template::Template;
+pub use windows::Windows;
 
 #[cfg(test)]
 mod tests;

@@ -228,3 +228,53 @@ fn columns_of_different_lengths_are_an_argument_error() {
     .unwrap_err();
     assert!(err.to_string().contains("response"), "{err}");
 }
+
+fn window_options(max_length: usize, stride: usize) -> EncodeOptions {
+    EncodeOptions {
+        stride,
+        ..options(Some(max_length))
+    }
+}
+
+#[test]
+fn a_long_text_becomes_overlapping_windows_each_with_bos_and_the_appended_id() {
+    let windows = encoder()
+        .encode_windows(&["a b c d e f g", "h"], &window_options(4, 1), Some(1), 1)
+        .unwrap();
+    let rows: Vec<&[u32]> = (0..windows.ids.len()).map(|i| windows.ids.row(i)).collect();
+    // 3 tokens per window after BOS; each window repeats the last token of the one before.
+    assert_eq!(
+        rows,
+        [
+            &[0, 3, 4, 5, 1][..],
+            &[0, 5, 6, 7, 1],
+            &[0, 7, 8, 9, 1],
+            &[0, 10, 1]
+        ]
+    );
+    assert_eq!(windows.text_of_window, [0, 0, 0, 1]);
+}
+
+#[test]
+fn windows_keep_the_text_order_across_pieces_and_threads() {
+    let texts: Vec<String> = (0..300).map(|i| "a b c d e ".repeat(i % 5 + 1)).collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let one = encoder()
+        .encode_windows(&texts, &window_options(6, 2), None, 1)
+        .unwrap();
+    let four = encoder()
+        .encode_windows(&texts, &window_options(6, 2), None, 4)
+        .unwrap();
+    assert_eq!(one, four);
+    assert_eq!(one.text_of_window.first(), Some(&0));
+    assert_eq!(one.text_of_window.last(), Some(&299));
+    assert!(one.text_of_window.windows(2).all(|pair| pair[0] <= pair[1]));
+}
+
+#[test]
+fn windows_need_a_maximum_length_and_a_stride_below_it() {
+    let no_limit = encoder().encode_windows(&["a"], &options(None), None, 1);
+    assert!(matches!(no_limit, Err(Error::InvalidArgument { .. })));
+    let too_wide = encoder().encode_windows(&["a b c d e"], &window_options(3, 2), None, 1);
+    assert!(too_wide.is_err());
+}

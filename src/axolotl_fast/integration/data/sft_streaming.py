@@ -11,8 +11,10 @@
   count is ``max_steps`` (or -1), as axolotl's.
 * ``_load_streaming_dataset``: where axolotl calls ``load_dataset(path, streaming=True, ...)``
   it takes :func:`axolotl_fast.hf.streaming.iterable_dataset` of the planned source. The
-  placeholder for non-main ranks, ``skip``, ``wrap_streaming_dataset`` (tokenization,
-  multipack buffers, shuffle) and the torch format are axolotl's own.
+  placeholder for non-main ranks, ``skip`` and the torch format are axolotl's own;
+  ``wrap_streaming_dataset`` (tokenization, multipack buffers, shuffle) is axolotl's, or with
+  ``tokenize`` on :func:`~axolotl_fast.integration.data.packed_stream.wrap_streaming_dataset`,
+  which packs a ``pretrain`` stream's buffers in Rust.
 
 :func:`streaming_source` names the source before anything runs, so the plugin can plan it
 and decline the config (to axolotl's loader) before reading.
@@ -27,6 +29,7 @@ from axolotl.utils.logging import get_logger
 
 from axolotl_fast.hf.plan import EntryPlan, LoaderFallback
 from axolotl_fast.hf.streaming import iterable_dataset
+from axolotl_fast.integration.data.packed_stream import wrap_streaming_dataset
 from axolotl_fast.integration.data.sft import SftPipeline
 
 if TYPE_CHECKING:
@@ -67,7 +70,6 @@ class StreamingSftPipeline(SftPipeline):
     ) -> IterableDataset:
         """``_load_streaming_dataset`` with the planned source read by the Rust reader."""
         from axolotl.utils.data.sft import _create_placeholder_dataset
-        from axolotl.utils.data.streaming import wrap_streaming_dataset
         from axolotl.utils.data.wrappers import get_dataset_wrapper
         from axolotl.utils.distributed import is_local_main_process
 
@@ -92,9 +94,10 @@ class StreamingSftPipeline(SftPipeline):
         if source["skip"]:
             LOG.info(f"Skipping {source['skip']} samples from the dataset")
             dataset = dataset.skip(source["skip"])
-        return wrap_streaming_dataset(dataset, tokenizer, cfg, wrapper).with_format(
-            "torch"
+        wrapped = wrap_streaming_dataset(
+            dataset, tokenizer, cfg, wrapper, source=source, fast=self.settings.tokenize
         )
+        return wrapped.with_format("torch")
 
 
 def streaming_source(cfg: DictDefault) -> DictDefault | None:
