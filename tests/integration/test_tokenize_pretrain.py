@@ -233,7 +233,6 @@ def test_an_error_in_ours_falls_back_with_a_warning(kit_tokenizer, caplog, monke
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [
-        ({"sample_packing": False}, "packing is off"),
         ({"balance_labels": True}, "balance_labels"),
         ({"skip_prepare_dataset": True}, "skip_prepare_dataset"),
     ],

@@ -14,6 +14,10 @@ The guard: the first buffer's first :data:`GUARD_ROWS` rows go through axolotl's
 ``encode_packed_streaming`` and through ours from the same torch random state, which is then
 put back; any difference in keys, bins, dtypes or values logs a WARNING and axolotl's function
 makes every buffer. Any error of ours does the same.
+
+A ``pretraining_dataset`` without packing gets
+:class:`~axolotl_fast.integration.data.plain_stream.StreamingPretrainEncode` in place of
+axolotl's ``encode_streaming``, with its own guard.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from axolotl.utils.logging import get_logger
 
 from axolotl_fast.encode import Encoder
+from axolotl_fast.integration.data.plain_stream import plain_encode
 from axolotl_fast.integration.tokenize import pretrain
 from axolotl_fast.integration.tokenize.columns import Unsupported
 from axolotl_fast.integration.trace import trace_hook
@@ -55,10 +60,15 @@ def wrap_streaming_dataset(
     """
     from axolotl.utils.data import streaming
 
-    encode = _packed_encode(source, tokenizer, cfg, ds_wrapper_fn) if fast else None
+    encode = None
+    if fast and cfg.sample_packing:
+        encode = _packed_encode(source, tokenizer, cfg, ds_wrapper_fn)
+    elif fast:
+        encode = plain_encode(tokenizer, cfg)
     if encode is None:
         return streaming.wrap_streaming_dataset(dataset, tokenizer, cfg, ds_wrapper_fn)
-    cfg.micro_batch_size = 1
+    if cfg.sample_packing:
+        cfg.micro_batch_size = 1
     if cfg.shuffle_merged_datasets:
         dataset = dataset.shuffle(
             seed=cfg.seed, buffer_size=cfg.streaming_multipack_buffer_size
@@ -125,8 +135,6 @@ def _supported_strategy(source: Any, tokenizer: Any, cfg: Any) -> Any:
     """The entry's pretraining strategy, or :class:`Unsupported` saying why not."""
     from axolotl.prompt_strategies import load
 
-    if not cfg.sample_packing:
-        raise Unsupported("packing is off (axolotl's encode_streaming)")
     if cfg.balance_labels:
         raise Unsupported("balance_labels")
     if cfg.skip_prepare_dataset:

@@ -32,8 +32,10 @@ __all__ = [
     "check_supported",
     "collate_bin",
     "flat_ids",
+    "flat_lists",
     "kept_windows",
     "stride_of",
+    "string_array",
     "windows",
 ]
 
@@ -70,12 +72,7 @@ def windows(texts: Sequence[Any], strategy: Any, encoder: Encoder) -> pa.Table:
     Raises:
         Unsupported: A text is not a string (axolotl's tokenizer call decides what happens).
     """
-    try:
-        strings = pa.array(texts, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
-        raise Unsupported(f"a text is not a string: {err}") from None
-    if strings.null_count:
-        raise Unsupported("a text is null")
+    strings = string_array(texts)
     tokenizer = strategy.tokenizer
     return encoder.encode_windows(
         strings,
@@ -85,6 +82,17 @@ def windows(texts: Sequence[Any], strategy: Any, encoder: Encoder) -> pa.Table:
         truncation_side=tokenizer.truncation_side,
         split_special_tokens=bool(getattr(tokenizer, "split_special_tokens", False)),
     )
+
+
+def string_array(texts: Sequence[Any]) -> pa.Array:
+    """``texts`` as a string array, or :class:`Unsupported` for a null or non-string."""
+    try:
+        strings = pa.array(texts, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise Unsupported(f"a text is not a string: {err}") from None
+    if strings.null_count:
+        raise Unsupported("a text is null")
+    return strings
 
 
 def kept_windows(
@@ -98,7 +106,12 @@ def kept_windows(
 
 def flat_ids(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """All windows' ids as one int64 array, and every window's start (one more entry)."""
-    column = table.column("input_ids").combine_chunks()
+    return flat_lists(table.column("input_ids"))
+
+
+def flat_lists(lists: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A list column's values as one int64 array, and every list's start (one more entry)."""
+    column = lists.combine_chunks()
     values = column.values.to_numpy(zero_copy_only=False).astype(np.int64)
     offsets = column.offsets.to_numpy().astype(np.int64)
     return values[offsets[0] : offsets[-1]], offsets - offsets[0]
