@@ -3,9 +3,10 @@
 Runs in the axolotl venv (``scripts/venv.sh``) with our release build first on ``PYTHONPATH``.
 Documents are generated alpaca rows (``gen_data.py``), four rows' fields joined per document.
 
-* **One buffer** (``--buffer-rows`` documents, ``sequence_len`` 2048, the 32k byte-level BPE of
-  ``tests/support/tokenizer_kit``): what a ``pretraining_dataset`` with ``sample_packing`` does
-  to every buffer of ``streaming_multipack_buffer_size`` rows. Axolotl's
+* **One buffer** (``--buffer-rows`` documents, ``sequence_len`` 2048, the byte-level BPE of
+  ``tests/support/tokenizer_kit`` with up to ``--vocab`` entries): what a
+  ``pretraining_dataset`` with ``sample_packing`` does to every buffer of
+  ``streaming_multipack_buffer_size`` rows. Axolotl's
   ``encode_packed_streaming`` (one process, then ``dataset_num_proc: 2``), the tokenizer call
   inside it alone (``TOKENIZERS_PARALLELISM=false``, as under axolotl's CLI), and ours
   (``PackedPretrainEncode.packed``, 1 and 2 threads). Each case runs in its own process from

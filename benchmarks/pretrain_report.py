@@ -82,9 +82,9 @@ def render(report: dict, png: Path, md: Path) -> str:
         f"One buffer of {report['buffer_rows']:,} generated documents (four alpaca rows "
         "each) as a `pretraining_dataset` with `sample_packing` packs it: windows of "
         f"`sequence_len` {report['sequence_len']} with axolotl's stride, the length filter, "
-        "axolotl's multipack sampler, the collated bins; the 32k byte-level BPE "
-        f"({report['vocab']:,} tokens), each case in its own process from the same torch "
-        f"seed. Ours: {report['ours'].get('version', '?')} "
+        "axolotl's multipack sampler, the collated bins; a byte-level BPE trained offline "
+        f"(asked for 32k entries, the corpus gave {report['vocab']:,}), each case in its own "
+        f"process from the same torch seed. Ours: {report['ours'].get('version', '?')} "
         f"({report['ours'].get('profile', '?')} build). Machine: {machine['cpu']}, "
         f"{machine['cpus']} CPUs. Took {report['seconds']:.0f} s. Reproduce: "
         "`axolotl-fast bench --only pretrain`.",

@@ -1,9 +1,10 @@
 """Real `axolotl train` on a streamed `pretraining_dataset`, plugin loader on and off.
 
 The tiny CPU config with `pretraining_dataset` pointing at a directory of JSON Lines files
-(one gzip-compressed), `streaming: true`, `sample_packing: true` and `max_steps: 3`. With the
-plugin, the Rust reader streams the files and the Rust encoder packs every buffer of the
-stream (`tokenize: true`); the 3 losses must equal plugin-off's.
+(one gzip-compressed), `streaming: true` and `max_steps: 3`, once with `sample_packing: true`
+and once without (`pretraining_sample_concatenation: true`). With the plugin, the Rust reader
+streams the files and the Rust encoder makes every buffer of the stream (`tokenize: true`);
+the 3 losses must equal plugin-off's.
 (`axolotl preprocess` refuses `pretraining_dataset`, so there is no preprocess step.)
 """
 
@@ -46,15 +47,16 @@ def text_directory(work: Path) -> Path:
     return directory
 
 
-def train(example: str, kit, work: Path, data: Path) -> dict:
-    work.mkdir()
+def train(example: str, kit, work: Path, data: Path, packing: bool) -> dict:
+    work.mkdir(parents=True)
     cfg = yaml.safe_load((EXAMPLES / example).read_text())
     del cfg["datasets"]
     cfg.update(
         base_model=str(kit.model_dir),
         pretraining_dataset=[{"path": str(data), "type": "pretrain"}],
         streaming=True,
-        sample_packing=True,
+        sample_packing=packing,
+        pretraining_sample_concatenation=not packing,
         streaming_multipack_buffer_size=60,
         dataset_prepared_path=str(work / "prepared"),
         output_dir=str(work / "out"),
@@ -74,13 +76,15 @@ def train(example: str, kit, work: Path, data: Path) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def runs(tiny_kit, tmp_path_factory):
-    work = tmp_path_factory.mktemp("e2e-stream")
+@pytest.fixture(scope="module", params=["packed", "concatenated"])
+def runs(request, tiny_kit, tmp_path_factory):
+    work = tmp_path_factory.mktemp(f"e2e-stream-{request.param}")
     data = text_directory(work)
+    packing = request.param == "packed"
     return {
-        "fast": train("tiny-cpu-fast.yml", tiny_kit, work / "fast", data),
-        "plain": train("tiny-cpu.yml", tiny_kit, work / "plain", data),
+        "packing": packing,
+        "fast": train("tiny-cpu-fast.yml", tiny_kit, work / "fast", data, packing),
+        "plain": train("tiny-cpu.yml", tiny_kit, work / "plain", data, packing),
     }
 
 
@@ -97,7 +101,10 @@ def test_the_rust_reader_streamed_the_files(runs):
     assert "falls back" not in runs["fast"]["log"]
 
 
-def test_rust_packed_every_buffer_after_the_guard(runs):
+def test_rust_made_every_buffer_after_the_guard(runs):
     notes = [e["note"] for e in runs["fast"]["trace"] if e["hook"] == "tokenize"]
-    assert notes == ["Rust packs the stream ('text' windows)"]
+    if runs["packing"]:
+        assert notes == ["Rust packs the stream ('text' windows)"]
+    else:
+        assert notes == ["Rust encodes the stream ('text', not packed)"]
     assert "tokenize guard" not in runs["fast"]["log"]
