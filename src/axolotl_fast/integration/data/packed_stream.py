@@ -31,6 +31,7 @@ from axolotl.utils.logging import get_logger
 
 from axolotl_fast.encode import Encoder
 from axolotl_fast.integration.data.plain_stream import plain_encode
+from axolotl_fast.integration.data.stream_guard import GuardedStreamEncode
 from axolotl_fast.integration.tokenize import pretrain
 from axolotl_fast.integration.tokenize.columns import Unsupported
 from axolotl_fast.integration.trace import trace_hook
@@ -147,7 +148,7 @@ def _supported_strategy(source: Any, tokenizer: Any, cfg: Any) -> Any:
     return strategy
 
 
-class PackedPretrainEncode:
+class PackedPretrainEncode(GuardedStreamEncode):
     """``encode_packed_streaming`` for the ``pretrain`` strategy, with the guard.
 
     Args:
@@ -157,6 +158,11 @@ class PackedPretrainEncode:
             reference and the fallback.
         max_seq_length, batch_size, multipack_attn, bin_size, seed: As axolotl's.
     """
+
+    guard_rows = GUARD_ROWS
+    stream = "the packed stream"
+    verb = "packs"
+    reference = "encode_packed_streaming"
 
     def __init__(
         self,
@@ -170,30 +176,19 @@ class PackedPretrainEncode:
         bin_size: int,
         seed: int,
     ) -> None:
+        super().__init__(axolotls)
         self.strategy = strategy
         self.collate_fn = collate_fn
-        self.axolotls = axolotls
         self.max_seq_length = max_seq_length
         self.batch_max_len = batch_size * max_seq_length
         self.multipack_attn = multipack_attn
         self.bin_size = bin_size
         self.seed = seed
         self.encoder = Encoder.from_tokenizer(strategy.tokenizer)
-        self.checked = False
-        self.use_axolotl = False
 
-    def __call__(self, examples: dict[str, list]) -> dict[str, list]:
-        """One buffer of rows, packed into bins as axolotl's function packs them."""
-        if not self.checked:
-            self.checked = True
-            self.use_axolotl = not self._guard(examples)
-        if self.use_axolotl:
-            return self.axolotls(examples)
-        try:
-            return self.packed(examples)
-        except Exception as error:  # never fail where axolotl's function would run
-            self._give_up(f"{type(error).__name__}: {error}")
-            return self.axolotls(examples)
+    def ours(self, examples: dict[str, list]) -> dict[str, list]:
+        """The bins of ``examples``: windows, length filter, axolotl's sampler, collation."""
+        return self.packed(examples)
 
     def packed(self, examples: dict[str, list]) -> dict[str, list]:
         """The bins of ``examples``: windows, length filter, axolotl's sampler, collation."""
@@ -235,48 +230,21 @@ class PackedPretrainEncode:
                     chunked[name].append(torch.from_numpy(values))
         return chunked
 
-    def _guard(self, examples: dict[str, list]) -> bool:
-        """Whether ours equals axolotl's on the buffer's head (the torch RNG is restored)."""
+    def difference(self, head: dict[str, list]) -> str | None:
+        """Ours against axolotl's from the same torch random state, which is put back."""
         import torch
 
-        head = {name: values[:GUARD_ROWS] for name, values in examples.items()}
         state = torch.get_rng_state()
         try:
             expected = self.axolotls(head)
             torch.set_rng_state(state)
-            ours = self.packed(head)
-        except Exception as error:
-            self._give_up(f"{type(error).__name__}: {error}")
-            return False
+            return first_difference(expected, self.packed(head))
         finally:
             torch.set_rng_state(state)
-        difference = first_difference(expected, ours)
-        if difference is None:
-            note = f"Rust packs the stream ({self.strategy.text_column!r} windows)"
-            LOG.info("axolotl_fast: tokenize: %s", note)
-            trace_hook("tokenize", split="train", note=note)
-            return True
-        LOG.warning(
-            "axolotl_fast: tokenize guard: the packed stream differs from axolotl's "
-            "encode_packed_streaming at %s; axolotl packs the stream instead",
-            difference,
-        )
-        trace_hook(
-            "tokenize",
-            split="train",
-            note=f"axolotl packs the stream: guard, {difference}",
-        )
-        return False
 
-    def _give_up(self, reason: str) -> None:
-        self.use_axolotl = True
-        LOG.warning(
-            "axolotl_fast: tokenize failed on the packed stream (%s); axolotl packs it",
-            reason,
-        )
-        trace_hook(
-            "tokenize", split="train", note=f"axolotl packs the stream: error, {reason}"
-        )
+    def passed_note(self) -> str:
+        """The run report's line when the guard passes."""
+        return f"Rust packs the stream ({self.strategy.text_column!r} windows)"
 
 
 def first_difference(expected: dict[str, list], ours: dict[str, list]) -> str | None:

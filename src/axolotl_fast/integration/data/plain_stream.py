@@ -24,6 +24,7 @@ import numpy as np
 from axolotl.utils.logging import get_logger
 
 from axolotl_fast.encode import Encoder
+from axolotl_fast.integration.data.stream_guard import GuardedStreamEncode
 from axolotl_fast.integration.tokenize import pretrain
 from axolotl_fast.integration.tokenize.columns import Unsupported
 from axolotl_fast.integration.tokenize.instruction import check_tokenizer
@@ -71,7 +72,7 @@ def plain_encode(tokenizer: Any, cfg: Any) -> StreamingPretrainEncode | None:
     )
 
 
-class StreamingPretrainEncode:
+class StreamingPretrainEncode(GuardedStreamEncode):
     """``encode_streaming`` with the Rust encoder, with the guard.
 
     Args:
@@ -83,6 +84,8 @@ class StreamingPretrainEncode:
         concatenate: ``pretraining_sample_concatenation``.
     """
 
+    guard_rows = GUARD_ROWS
+
     def __init__(
         self,
         tokenizer: Any,
@@ -91,27 +94,16 @@ class StreamingPretrainEncode:
         text_column: str,
         concatenate: bool,
     ) -> None:
+        super().__init__(axolotls)
         self.tokenizer = tokenizer
-        self.axolotls = axolotls
         self.max_tokens = max_tokens
         self.text_column = text_column
         self.concatenate = concatenate
         self.encoder = Encoder.from_tokenizer(tokenizer)
-        self.checked = False
-        self.use_axolotl = False
 
-    def __call__(self, examples: dict[str, list]) -> dict[str, list]:
-        """One buffer of rows, encoded as axolotl's function encodes them."""
-        if not self.checked:
-            self.checked = True
-            self.use_axolotl = not self._guard(examples)
-        if self.use_axolotl:
-            return self.axolotls(examples)
-        try:
-            return self.encoded(examples)
-        except Exception as error:  # never fail where axolotl's function would run
-            self._give_up(f"{type(error).__name__}: {error}")
-            return self.axolotls(examples)
+    def ours(self, examples: dict[str, list]) -> dict[str, list]:
+        """``input_ids``, ``labels`` and ``attention_mask`` of ``examples``, as lists."""
+        return self.encoded(examples)
 
     def encoded(self, examples: dict[str, list]) -> dict[str, list]:
         """``input_ids``, ``labels`` and ``attention_mask`` of ``examples``, as lists."""
@@ -156,41 +148,13 @@ class StreamingPretrainEncode:
                 out[name].append(np.concatenate(pieces).astype(np.int64).tolist())
         return out
 
-    def _guard(self, examples: dict[str, list]) -> bool:
-        """Whether ours equals axolotl's on the buffer's head."""
-        head = {name: values[:GUARD_ROWS] for name, values in examples.items()}
-        try:
-            expected = self.axolotls(head)
-            ours = self.encoded(head)
-        except Exception as error:
-            self._give_up(f"{type(error).__name__}: {error}")
-            return False
-        difference = first_difference(expected, ours)
-        if difference is None:
-            note = f"Rust encodes the stream ({self.text_column!r}, not packed)"
-            LOG.info("axolotl_fast: tokenize: %s", note)
-            trace_hook("tokenize", split="train", note=note)
-            return True
-        LOG.warning(
-            "axolotl_fast: tokenize guard: the stream differs from axolotl's "
-            "encode_streaming at %s; axolotl encodes the stream instead",
-            difference,
-        )
-        note = f"axolotl encodes the stream: guard, {difference}"
-        trace_hook("tokenize", split="train", note=note)
-        return False
+    def difference(self, head: dict[str, list]) -> str | None:
+        """Ours against axolotl's on ``head``."""
+        return first_difference(self.axolotls(head), self.encoded(head))
 
-    def _give_up(self, reason: str) -> None:
-        self.use_axolotl = True
-        LOG.warning(
-            "axolotl_fast: tokenize failed on the stream (%s); axolotl encodes it",
-            reason,
-        )
-        trace_hook(
-            "tokenize",
-            split="train",
-            note=f"axolotl encodes the stream: error, {reason}",
-        )
+    def passed_note(self) -> str:
+        """The run report's line when the guard passes."""
+        return f"Rust encodes the stream ({self.text_column!r}, not packed)"
 
 
 def row_spans(sizes: np.ndarray, max_tokens: int) -> list[tuple[int, int]]:
