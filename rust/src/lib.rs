@@ -5,6 +5,7 @@
 //! is a thin layer over them in [`py`], compiled only with the `python` feature.
 
 pub mod build_info;
+pub mod chat;
 pub mod collate;
 pub mod dedupe;
 pub mod error;

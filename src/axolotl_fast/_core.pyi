@@ -23,6 +23,7 @@ __all__ = [
     "pad_feature",
     "read",
     "source_files",
+    "tokenize_chats",
     "varlen_boundaries",
 ]
 
@@ -109,6 +110,22 @@ def pack(
     group_size: int = 100000,
 ) -> dict[str, Any]:
     """Pack samples by token length (see ``axolotl_fast.pack``)."""
+
+def tokenize_chats(
+    encoder: Encoder,
+    texts: pa.Array,
+    turn_counts: pa.Array,
+    trainable: pa.Array,
+    modes: pa.Array,
+    dummies: pa.Array,
+    eos_id: int | None,
+    eot_ids: list[int],
+    train_on_eos: str,
+    train_on_eot: str,
+    split_special_tokens: bool = False,
+    num_threads: int | None = None,
+) -> dict[str, Any]:
+    """Tokenize rendered conversations and label their turns as axolotl's chat_template does."""
 
 @final
 class Encoder:

@@ -167,6 +167,27 @@ class Encoder(InstructionEncoding):
             first_text += len(piece)
         return pa.concat_tables(tables) if tables else _EMPTY_WINDOWS
 
+    def tokenize_chats(
+        self,
+        texts: pa.Array,
+        turn_counts: pa.Array,
+        trainable: pa.Array,
+        modes: pa.Array,
+        dummies: pa.Array,
+        **options: Any,
+    ) -> dict[str, pa.Array]:
+        """Encode rendered conversations and label their turns as axolotl's chat_template.
+
+        ``texts`` are the full renders; per turn (``turn_counts`` per row), ``trainable``,
+        ``modes`` (0 skipped, 1 located by its two placeholder renders in ``dummies``, 2
+        absent). ``options``: ``eos_id``, ``eot_ids``, ``train_on_eos``, ``train_on_eot``,
+        ``split_special_tokens``, ``num_threads``. Returns ``input_ids``,
+        ``attention_mask``, ``labels`` and ``decided`` (False: axolotl must make the row).
+        See ``axolotl_fast.integration.tokenize.chat_template``.
+        """
+        arrays = (texts, turn_counts, trainable, modes, dummies)
+        return _core.tokenize_chats(self._core, *arrays, **options)
+
 
 _EMPTY_WINDOWS = pa.table(
     {

@@ -186,3 +186,29 @@ def test_tokenize_off_leaves_every_entry_to_axolotl(
     ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **off)
     assert_same_datasets(ours, theirs)
     assert tokenize_events(trace) == []
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_chat_template_matches_axolotl(
+    plugin_manager, tiny_kit, tmp_path, trace, packing
+):
+    import pyarrow.parquet as pq
+
+    rows = [
+        {
+            "messages": [
+                {"role": "system", "content": f"Rule {i}."},
+                {"role": "user", "content": row["instruction"]},
+                {"role": "assistant", "content": row["output"]},
+            ][(i % 2) :]
+        }
+        for i, row in enumerate(pq.read_table(tiny_kit.parquet).to_pylist())
+    ]
+    path = tmp_path / "chats.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    entries = [{"path": str(path), "type": "chat_template", "chat_template": "chatml"}]
+    extra = {"sample_packing": packing, "sequence_len": 256}
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries, **extra)
+    assert_same_datasets(ours, theirs)
+    (event,) = tokenize_events(trace)
+    assert event["note"].startswith(f"Rust tokenized {path} (type: chat_template)")

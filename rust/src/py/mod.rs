@@ -9,6 +9,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod build_info;
+mod chat;
 mod collate;
 mod dedupe;
 mod error;
@@ -27,6 +28,8 @@ use pyo3::prelude::*;
 mod _core {
     #[pymodule_export]
     use super::build_info::build_info;
+    #[pymodule_export]
+    use super::chat::tokenize_chats_py;
     #[pymodule_export]
     use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]

@@ -30,7 +30,7 @@ use crate::tokenize::{
     skip_from_py_object
 )]
 pub struct PyEncoder {
-    encoder: Encoder,
+    pub(crate) encoder: Encoder,
 }
 
 #[pymethods]
@@ -220,7 +220,7 @@ impl PyEncoder {
     }
 }
 
-fn threads(requested: Option<usize>) -> Result<usize> {
+pub(crate) fn threads(requested: Option<usize>) -> Result<usize> {
     match requested {
         Some(0) => Err(Error::invalid_argument("num_threads", "must be at least 1")),
         Some(n) => Ok(n),
@@ -229,7 +229,7 @@ fn threads(requested: Option<usize>) -> Result<usize> {
 }
 
 /// The texts of a string, large string or string view array; a null is an error.
-fn strings(texts: &ArrayRef) -> Result<Vec<&str>> {
+pub(crate) fn strings(texts: &ArrayRef) -> Result<Vec<&str>> {
     nullable_strings(texts)?
         .into_iter()
         .enumerate()
@@ -242,7 +242,7 @@ fn strings(texts: &ArrayRef) -> Result<Vec<&str>> {
 }
 
 /// The values of a string, large string or string view array, nulls as `None`.
-fn nullable_strings(texts: &ArrayRef) -> Result<Vec<Option<&str>>> {
+pub(crate) fn nullable_strings(texts: &ArrayRef) -> Result<Vec<Option<&str>>> {
     Ok(match texts.data_type() {
         DataType::Utf8 => downcast::<StringArray>(texts)?.iter().collect(),
         DataType::LargeUtf8 => downcast::<LargeStringArray>(texts)?.iter().collect(),
@@ -265,7 +265,7 @@ fn downcast<T: 'static>(array: &ArrayRef) -> Result<&T> {
 
 /// `input_ids`, `attention_mask` (ones) and `labels` as `list<int32>`, `list<int8>` and
 /// `list<int64>` arrays over the same offsets.
-fn instruction_arrays(ids: &TokenLists, labels: Vec<i64>) -> Result<[ArrayData; 3]> {
+pub(crate) fn instruction_arrays(ids: &TokenLists, labels: Vec<i64>) -> Result<[ArrayData; 3]> {
     let input_ids = list_array(ids)?;
     let offsets = input_ids.offsets().clone();
     let ones = Int8Array::from(vec![1_i8; ids.ids.len()]);
@@ -288,7 +288,7 @@ fn instruction_arrays(ids: &TokenLists, labels: Vec<i64>) -> Result<[ArrayData; 
 }
 
 /// Token lists as a `list<int32>` array; ids and offsets must fit in `int32`.
-fn list_array(lists: &TokenLists) -> Result<ListArray> {
+pub(crate) fn list_array(lists: &TokenLists) -> Result<ListArray> {
     let too_many = |what: &str| {
         Error::invalid_argument(
             "texts",

@@ -16,6 +16,7 @@ from axolotl import prompt_tokenizers as strategies
 from axolotl import prompters
 
 from axolotl_fast.integration.tokenize import (
+    chat_template,
     completion,
     input_output,
     instruction,
@@ -28,6 +29,7 @@ __all__ = ["FAST_PATHS", "INSTRUCTION_HANDLERS", "fast_path"]
 # Strategy class name -> its fast path; each module then checks the exact class.
 FAST_PATHS: dict[str, ModuleType] = {
     **dict.fromkeys(instruction.FIELDS, instruction),
+    "ChatTemplateStrategy": chat_template,
     "CompletionPromptTokenizingStrategy": completion,
     "RawInputOutputStrategy": input_output,
     "InstructionWSystemPromptTokenizingStrategy": instruction_w_system,

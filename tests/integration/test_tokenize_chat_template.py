@@ -1,0 +1,167 @@
+"""`type: chat_template` through the fast path against axolotl's own strategy, row for row.
+
+Hypothesis conversations (a system turn or not, 1-6 user/assistant exchanges, empty contents,
+unicode, whitespace, special-token strings, axolotl's own placeholder strings inside content)
+under templates axolotl ships, with the four kit tokenizers (and one whose EOS is the
+template's `<|im_end|>`), every `train_on_eos` / `train_on_eot` rule, `roles_to_train`,
+`train_on_inputs` and a per-message `training` flag: `input_ids`, `labels` and
+`attention_mask` must be axolotl's, in axolotl's column order.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("axolotl")
+
+from axolotl.prompt_strategies import load
+from axolotl.utils.dict import DictDefault
+
+from axolotl_fast import Encoder
+from axolotl_fast.integration.tokenize import chat_template
+from axolotl_fast.integration.tokenize.columns import Unsupported
+from axolotl_fast.integration.tokenize.paths import fast_path
+from support import tokenizer_kit
+from support.profiles import examples
+from support.tokenizer_kit import hf_tokenizer
+
+PIECES = [
+    *("Hello", " world", "é", "e\u0301", "日本語", "🙂", "\n", "  ", "<s>", "</s>"),
+    *(
+        "<|im_end|>",
+        "<|im_start|>",
+        "[[dummy_message]]",
+        "zzdummymessagezz",
+        "[",
+        "]",
+        "zz",
+    ),
+]
+content = st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=10).map(
+    "".join
+)
+# Templates that render plain user / assistant conversations (system: whether they take one).
+TEMPLATES = {
+    "chatml": True,
+    "qwen_25": True,
+    "llama3": True,
+    "phi_3": True,
+    "alpaca": True,
+}
+END_RULES = ["turn", "all", "last", "none"]
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@st.composite
+def conversation(draw, system: bool) -> dict:
+    messages = []
+    if system and draw(st.booleans()):
+        messages.append({"role": "system", "content": draw(content)})
+    for _ in range(draw(st.integers(1, 6))):
+        for role in ("user", "assistant"):
+            message = {"role": role, "content": draw(content)}
+            if draw(st.integers(0, 4)) == 0:
+                message["train"] = draw(st.booleans())
+            messages.append(message)
+    return {"messages": messages}
+
+
+def with_chatml_eos(kind: str):
+    tokenizer = hf_tokenizer(kind)
+    tokenizer.add_special_tokens(
+        {"eos_token": "<|im_end|>", "additional_special_tokens": ["<|im_start|>"]}
+    )
+    return tokenizer
+
+
+@pytest.fixture(scope="module", params=[*tokenizer_kit.KINDS, "tiny-bpe+im_end"])
+def tokenizer(request):
+    kind = request.param
+    made = (
+        with_chatml_eos("tiny-bpe") if kind.endswith("+im_end") else hf_tokenizer(kind)
+    )
+    return made, Encoder.from_tokenizer(made)
+
+
+def strategy_for(tokenizer, template: str, options: dict):
+    cfg = DictDefault(sequence_len=2048, train_on_inputs=options.pop("train_on_inputs"))
+    ds_cfg = {"type": "chat_template", "chat_template": template, **options}
+    return load("chat_template", tokenizer, cfg, DictDefault(ds_cfg))
+
+
+options_st = st.fixed_dictionaries(
+    {
+        "train_on_inputs": st.booleans(),
+        "roles_to_train": st.sampled_from([["assistant"], ["assistant", "user"]]),
+        "train_on_eos": st.sampled_from(END_RULES),
+        "train_on_eot": st.sampled_from([None, *END_RULES]),
+        "message_field_training": st.sampled_from([None, "train"]),
+    }
+)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=SLOW_OK)
+@given(data=st.data(), template=st.sampled_from(sorted(TEMPLATES)), options=options_st)
+def test_same_rows_as_axolotls_chat_template_strategy(
+    tokenizer, data, template, options
+):
+    hf, encoder = tokenizer
+    strategy = strategy_for(hf, template, dict(options))
+    assert fast_path(strategy) is chat_template
+    rows = data.draw(
+        st.lists(conversation(TEMPLATES[template]), min_size=15, max_size=35)
+    )
+    table = pa.Table.from_pylist(rows)
+    expected = strategy.tokenize_prompt(table.to_pydict())
+    ours = pa.concat_tables(
+        list(chat_template.iter_tokenized(table, strategy, encoder))
+    )
+    assert (
+        ours.column_names == list(expected) == ["input_ids", "labels", "attention_mask"]
+    )
+    assert ours.to_pydict() == dict(expected)
+
+
+def test_rows_with_training_detail_are_made_by_axolotls_own_code(tokenizer):
+    hf, encoder = tokenizer
+    options = {"train_on_inputs": False, "message_field_training_detail": "detail"}
+    strategy = strategy_for(hf, "chatml", options)
+    detail = [{"begin_offset": 0, "end_offset": 2, "train": True}]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": "hello"},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": "hello", "detail": detail},
+            ]
+        },
+    ]
+    table = pa.Table.from_pylist(rows)
+    expected = strategy.tokenize_prompt(table.to_pydict())
+    ours = pa.concat_tables(
+        list(chat_template.iter_tokenized(table, strategy, encoder))
+    )
+    assert ours.to_pydict() == dict(expected)
+
+
+def test_subclasses_and_the_legacy_branch_stay_axolotls():
+    from axolotl.prompt_strategies.chat_template import MistralStrategy
+
+    tokenizer = hf_tokenizer("tiny-bpe")
+    strategy = strategy_for(tokenizer, "chatml", {"train_on_inputs": False})
+    strategy.__class__ = MistralStrategy
+    with pytest.raises(Unsupported, match="MistralStrategy"):
+        fast_path(strategy)
+    legacy = strategy_for(
+        tokenizer, "chatml", {"train_on_inputs": False, "roles_to_train": []}
+    )
+    with pytest.raises(Unsupported, match="legacy"):
+        fast_path(legacy)
