@@ -10,6 +10,8 @@ its tables and PNG charts (and the raw JSON) into ``--out-dir``:
 * ``read``: every format through ours, pyarrow, polars, HF datasets and fast-axolotl;
 * ``tokenize``: the alpaca strategy through axolotl, a raw ``encode_batch`` and ours, then
   ``axolotl preprocess`` end to end, plugin off vs on (axolotl venv);
+* ``chat``: ``chat_template`` conversations (short and long) through axolotl's strategy and
+  ours, then ``axolotl preprocess`` end to end (axolotl venv);
 * ``pretrain``: one buffer of a packed ``pretraining_dataset`` stream through axolotl's
   ``encode_packed_streaming`` and ours, then ``axolotl train`` on the stream (axolotl venv);
 * ``dedupe``: ours against axolotl, fast-axolotl, polars and duckdb;
@@ -41,14 +43,24 @@ import bench_common
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-PARTS = ("startup", "read", "tokenize", "pretrain", "dedupe", "pack-collate")
-SECTIONS = ("startup", "read", "tokenize", "pretrain", "dedupe", "pack", "collate")
+PARTS = ("startup", "read", "tokenize", "chat", "pretrain", "dedupe", "pack-collate")
+SECTIONS = (
+    "startup",
+    "read",
+    "tokenize",
+    "chat",
+    "pretrain",
+    "dedupe",
+    "pack",
+    "collate",
+)
 
 
 FULL = {
     "startup": ["--repeat", "5"],
     "read": ["--rows", "1000000", "--e2e"],
     "tokenize": ["--rows", "20000", "--e2e-rows", "100000"],
+    "chat": ["--rows", "5000", "--e2e-rows", "50000"],
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
     "dedupe": [],
     "pack-collate": [],
@@ -60,6 +72,7 @@ QUICK = {
         *("--rows", "2000", "--e2e-rows", "1000", "--vocab", "2000"),
         *("--tokenizers", "tiny-bpe", "byte-level-bpe"),
     ],
+    "chat": ["--rows", "200", "--e2e-rows", "500", "--vocab", "2000"],
     "pretrain": ["--buffer-rows", "500", "--e2e-rows", "500", "--steps", "3"],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
@@ -75,6 +88,7 @@ def part_args(
         "startup": [],
         "read": ["--axolotl-venv", str(Path(axolotl_python).parent.parent)],
         "tokenize": ["--report-python", bench_python],
+        "chat": ["--report-python", bench_python],
         "pretrain": ["--report-python", bench_python],
         "dedupe": ["--axolotl-python", axolotl_python],
         "pack-collate": [
@@ -88,7 +102,7 @@ def part_args(
 
 
 def part_python(part: str, bench_python: str, axolotl_python: str) -> str:
-    axolotl_parts = ("startup", "tokenize", "pretrain")
+    axolotl_parts = ("startup", "tokenize", "chat", "pretrain")
     return axolotl_python if part in axolotl_parts else bench_python
 
 

@@ -204,14 +204,36 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
     assert result.returncode == 0, result.stderr[-4000:]
     summary = json.loads(result.stdout)
     report = Path(summary["report"]).read_text(encoding="utf-8")
-    for section in ("startup", "read", "tokenize", "dedupe", "pack", "collate"):
+    sections = (
+        "startup",
+        "read",
+        "tokenize",
+        "chat",
+        "pretrain",
+        "dedupe",
+        "pack",
+        "collate",
+    )
+    for section in sections:
         assert f"<!-- {section}:begin -->" in report, section
     assert "Prepared dataset, loader + tokenize vs plugin off: identical." in report
+    assert "Packed batches of every case that makes them: identical." in report
+    assert "Losses of every step, plugin on vs off: identical." in report
+    assert "output of every case: **DIFFERENT**" not in report
+    assert "Prepared dataset, plugin on vs off: identical." in report
     assert "mode quick" in report and Path(wheel).name in report
     charts = {Path(chart).name for chart in summary["charts"]}
     assert charts == {
         f"benchmarks-{name}.png"
-        for name in ("read", "tokenize", "dedupe", "pack", "collate")
+        for name in (
+            "read",
+            "tokenize",
+            "chat",
+            "pretrain",
+            "dedupe",
+            "pack",
+            "collate",
+        )
     }
     for chart in summary["charts"]:
         assert Path(chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -6,7 +6,7 @@ build (``axolotl.prompt_strategies.load``, else the instruction handler's strate
 ``alpaca``, ``gpteacher``, ``oasst``, ``jeopardy``, ``summarizetldr``, ``explainchoice``,
 ``concisechoice``), and where a fast path reproduces that strategy
 (:mod:`axolotl_fast.integration.tokenize.paths`: the instruction family, ``alpaca_w_system``,
-``input_output``, ``completion``) it
+``chat_template``, ``input_output``, ``completion``) it
 tokenizes every row at once in Rust, into a memory-mapped Arrow file
 (``<HF_DATASETS_CACHE>/axolotl_fast/tokenized/<key>/``, keyed by the rows' fingerprint, the
 strategy's settings and the tokenizer's state, so a rerun overwrites its own file rather than
@@ -17,7 +17,7 @@ is tokenized, its first ``GUARD_ROWS`` rows go through axolotl's own
 ``strategy.tokenize_prompt`` and through the fast path, and the results are compared whole
 (rows, columns, order, values). A difference logs a WARNING naming the row and the field, and
 the entry is tokenized by axolotl instead; so does any error of the fast path. Anything the
-fast path does not cover (``chat_template``, user-defined types, a streamed entry, a
+fast path does not cover (``metharme``, user-defined types, a streamed entry, a
 tokenizer returning ``token_type_ids``, ...) goes to axolotl with one INFO line naming the
 entry and the reason.
 """
