@@ -38,6 +38,8 @@ def _rows(report: dict, length: str) -> list[str]:
         )
     digests = {r.get("digest") for r in cases if "digest" in r}
     verdict = "identical" if len(digests) == 1 else "**DIFFERENT**"
+    if any("error" in r for r in cases):
+        verdict = "**not compared: a case failed**"
     return [*lines, f"| {length} | output of every case: {verdict} | | | | |"]
 
 

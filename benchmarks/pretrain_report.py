@@ -37,6 +37,8 @@ def _buffer_rows(report: dict) -> list[str]:
         )
     digests = {r["digest"] for r in cases if r.get("digest")}
     verdict = "identical" if len(digests) == 1 else "**DIFFERENT**"
+    if any("error" in r for r in cases):
+        verdict = "**not compared: a case failed**"
     lines += ["", f"Packed batches of every case that makes them: {verdict}."]
     return lines
 
