@@ -22,6 +22,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def offline_env() -> dict[str, str]:
+    """This process's environment, with Hugging Face, axolotl telemetry and wandb offline."""
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "AXOLOTL_DO_NOT_TRACK": "1",
+        "WANDB_MODE": "disabled",
+    }
+
+
 @dataclass
 class Measured:
     returncode: int  # negative: killed by that signal (a timeout is -9)

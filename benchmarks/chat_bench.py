@@ -179,14 +179,7 @@ def end_to_end(args: argparse.Namespace, tokenizer: Path, work: Path) -> dict:
         check=True,
         capture_output=True,
     )
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "AXOLOTL_DO_NOT_TRACK": "1",
-        "WANDB_MODE": "disabled",
-    }
+    env = bench_common.offline_env()
     base = {
         "work": work,
         "model": work / "tiny" / "model",
