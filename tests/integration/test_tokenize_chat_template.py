@@ -165,3 +165,46 @@ def test_subclasses_and_the_legacy_branch_stay_axolotls():
     )
     with pytest.raises(Unsupported, match="legacy"):
         fast_path(legacy)
+
+
+def test_kwargs_that_change_apply_chat_template_itself_stay_axolotls():
+    tokenizer = hf_tokenizer("tiny-bpe")
+    strategy = strategy_for(tokenizer, "chatml", {"train_on_inputs": False})
+    strategy.prompter.chat_template_kwargs = {"sanitize_control_tokens": True}
+    with pytest.raises(Unsupported, match="sanitize_control_tokens"):
+        fast_path(strategy)
+    strategy.prompter.chat_template_kwargs = {"enable_thinking": False}
+    assert fast_path(strategy) is chat_template
+
+
+@pytest.mark.parametrize(
+    "source", ["tokenizer_default", "tokenizer_default_fallback_chatml", "jinja"]
+)
+def test_every_way_of_naming_the_template_takes_the_fast_path(tokenizer, source):
+    from axolotl.utils.chat_templates import get_chat_template
+
+    hf, encoder = tokenizer
+    chatml = get_chat_template("chatml")
+    options = {"train_on_inputs": False}
+    if source == "jinja":
+        options["chat_template_jinja"] = chatml.replace("<|im_start|>", "<|im_start|> ")
+    hf.chat_template = chatml if source == "tokenizer_default" else None
+    strategy = strategy_for(hf, source, options)
+    assert fast_path(strategy) is chat_template
+    if source == "jinja":
+        assert "<|im_start|> " in strategy.prompter.chat_template
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"q{i}"},
+                {"role": "assistant", "content": "a"},
+            ]
+        }
+        for i in range(5)
+    ]
+    table = pa.Table.from_pylist(rows)
+    expected = strategy.tokenize_prompt(table.to_pydict())
+    ours = pa.concat_tables(
+        list(chat_template.iter_tokenized(table, strategy, encoder))
+    )
+    assert ours.to_pydict() == dict(expected)

@@ -22,11 +22,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
 
 from axolotl_fast.encode import Encoder
+from axolotl_fast.integration.tokenize.chat_shapes import (
+    NoShape,
+    ShapeRenders,
+    join,
+    shape_renders_for,
+)
 from axolotl_fast.integration.tokenize.columns import Unsupported, check_classes
 
 __all__ = ["SCHEMA", "check_supported", "iter_tokenized", "settings_of"]
@@ -63,6 +70,26 @@ def check_supported(strategy: Any) -> None:
             raise Unsupported(f"{name}: {getattr(strategy, name)!r}")
     if not strategy.roles_to_train and not prompter.message_field_training:
         raise Unsupported("no roles_to_train (axolotl's legacy branch may run)")
+    renderer_options = _renderer_options(strategy.tokenizer) & set(
+        prompter.chat_template_kwargs or {}
+    )
+    if renderer_options:
+        raise Unsupported(
+            f"chat_template_kwargs set apply_chat_template's own {sorted(renderer_options)}"
+        )
+
+
+def _renderer_options(tokenizer: Any) -> set[str]:
+    """``apply_chat_template``'s parameters (a kwarg naming one changes more than the render)."""
+    import inspect
+
+    parameters = inspect.signature(tokenizer.apply_chat_template).parameters
+    named = {
+        name
+        for name, parameter in parameters.items()
+        if parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    }
+    return named - {"conversation", "add_generation_prompt"}
 
 
 def settings_of(strategy: Any) -> dict[str, Any]:
@@ -102,19 +129,31 @@ def settings_of(strategy: Any) -> dict[str, Any]:
 def iter_tokenized(
     table: pa.Table, strategy: Any, encoder: Encoder, num_threads: int | None = None
 ) -> Iterator[pa.Table]:
-    """The rows axolotl's ``tokenize_prompt`` gives, batch by batch, as Arrow tables."""
-    for start in range(0, table.num_rows, BATCH_ROWS):
-        batch = table.slice(start, BATCH_ROWS).to_pydict()
-        yield tokenize_batch(batch, strategy, encoder, num_threads)
+    """The rows axolotl's ``tokenize_prompt`` gives, batch by batch, as Arrow tables.
+
+    A batch's encoding (Rust, without the GIL) runs while the next batch is planned.
+    """
+    shapes = shape_renders_for(strategy)
+    options = {**_label_options(strategy), "num_threads": num_threads}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-encode") as pool:
+        pending = None
+        for start in range(0, table.num_rows, BATCH_ROWS):
+            rows, plans = plan_batch(table.slice(start, BATCH_ROWS), strategy, shapes)
+            encoding = pool.submit(encoder.tokenize_chats, *_flat(plans), **options)
+            if pending is not None:
+                yield finish_batch(pending[0].result(), pending[1], strategy)
+            pending = (encoding, rows)
+        if pending is not None:
+            yield finish_batch(pending[0].result(), pending[1], strategy)
 
 
-def tokenize_batch(
-    batch: dict[str, list], strategy: Any, encoder: Encoder, num_threads: int | None
-) -> pa.Table:
-    """One batch (a dict of columns) as ``strategy.tokenize_prompt(batch)`` makes it."""
+def plan_batch(
+    batch: pa.Table, strategy: Any, shapes: ShapeRenders | None
+) -> tuple[list[dict], list[tuple | None]]:
+    """A batch's rows as ``strategy.tokenize_prompt`` sees them, and their plans."""
     from axolotl.utils.dict import remove_none_values
 
-    prompt = remove_none_values(batch)
+    prompt = remove_none_values(batch.to_pydict())
     if not strategy.is_prompt_batched(prompt):
         raise Unsupported("a batch axolotl would not tokenize row by row")
     names = list(prompt)
@@ -122,9 +161,11 @@ def tokenize_batch(
         dict(zip(names, values, strict=False))
         for values in zip(*prompt.values(), strict=False)
     ]
-    plans = [plan_row(strategy, row) for row in rows]
-    options = {**_label_options(strategy), "num_threads": num_threads}
-    out = encoder.tokenize_chats(*_flat(plans), **options)
+    return rows, [plan_row(strategy, row, shapes) for row in rows]
+
+
+def finish_batch(out: dict, rows: list[dict], strategy: Any) -> pa.Table:
+    """The core's output as a table; rows it left undecided made by axolotl's own code."""
     table = pa.table(
         [out["input_ids"], out["labels"], out["attention_mask"]], schema=SCHEMA
     )
@@ -139,7 +180,9 @@ def tokenize_batch(
     return pa.Table.from_pylist(made, schema=SCHEMA)
 
 
-def plan_row(strategy: Any, row: dict) -> tuple[str, list[tuple]] | None:
+def plan_row(
+    strategy: Any, row: dict, shapes: ShapeRenders | None = None
+) -> tuple[str, list[tuple]] | None:
     """The full render and, per turn, ``(trainable, mode, placeholder renders)``.
 
     ``None``: axolotl's ``_tokenize_single_prompt`` must make the row.
@@ -152,8 +195,8 @@ def plan_row(strategy: Any, row: dict) -> tuple[str, list[tuple]] | None:
         for turn in turns
     ):
         return None
-    render = strategy.prompter.build_prompt_text
-    text = render(turns, tools=tools)
+    renders = Renders(strategy, turns, tools, shapes)
+    text = renders.full()
     if not text:
         return None
     every_turn = "all" in (strategy.train_on_eos, strategy.train_on_eot)
@@ -166,20 +209,54 @@ def plan_row(strategy: Any, row: dict) -> tuple[str, list[tuple]] | None:
         elif index == 0 and turns[0].get("role") == "system" and mistral:
             planned.append((trainable, ABSENT, "", ""))
         else:
-            dummies = [
-                render(
-                    [
-                        *turns[:index],
-                        strategy._build_dummy_turn(turn, False, False, sentinel),
-                        *turns[index + 1 :],
-                    ],
-                    tools=tools,
-                )
-                or ""
-                for sentinel in strategy._SENTINELS
-            ]
+            dummies = [renders.dummy(index, s) for s in strategy._SENTINELS]
             planned.append((trainable, LOCATE, *dummies))
     return text, planned
+
+
+class Renders:
+    """A conversation's renders: from its shape's parts where it has one, else by Jinja."""
+
+    def __init__(
+        self, strategy: Any, turns: list[dict], tools, shapes: ShapeRenders | None
+    ):
+        self.strategy, self.turns, self.tools, self.shapes = (
+            strategy,
+            turns,
+            tools,
+            shapes,
+        )
+        self.contents = [turn.get("content") for turn in turns]
+        self.key, self.parts = None, None
+        if shapes is not None:
+            try:
+                self.key = shapes.key(turns, tools)
+                self.parts = shapes.parts_for(tuple(self.key), turns, tools)
+            except NoShape:
+                self.parts = None
+
+    def full(self) -> str | None:
+        if self.parts is not None:
+            return join(self.parts, self.contents)
+        return self.strategy.prompter.build_prompt_text(self.turns, tools=self.tools)
+
+    def dummy(self, index: int, sentinel: str) -> str:
+        """The render with turn ``index`` replaced by axolotl's placeholder turn."""
+        turn = self.strategy._build_dummy_turn(
+            self.turns[index], False, False, sentinel
+        )
+        turns = [*self.turns[:index], turn, *self.turns[index + 1 :]]
+        if self.parts is not None:
+            try:
+                key = list(self.key)
+                key[index + 1] = self.shapes.turn_key(turn)
+                parts = self.shapes.parts_for(tuple(key), turns, self.tools)
+                contents = list(self.contents)
+                contents[index] = sentinel
+                return join(parts, contents)
+            except NoShape:
+                pass
+        return self.strategy.prompter.build_prompt_text(turns, tools=self.tools) or ""
 
 
 def _should_train(strategy: Any, turn: dict) -> bool:
