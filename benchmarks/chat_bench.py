@@ -19,7 +19,7 @@ per conversation (short) or 10 (long: 20 turns), a system turn on every other on
 Writes ``benchmarks-chat.json``, the ``chat`` section of ``benchmarks.md`` and
 ``benchmarks-chat.png`` (``chat_report.py``, run with ``--report-python``).
 
-    python benchmarks/chat_bench.py --rows 5000 --e2e-rows 50000 --out-dir docs
+    python benchmarks/chat_bench.py --rows 5000 --e2e-rows 250000 --out-dir docs
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def end_to_end(args: argparse.Namespace, tokenizer: Path, work: Path) -> dict:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000)
-    parser.add_argument("--e2e-rows", type=int, default=50_000, help="0: skip")
+    parser.add_argument("--e2e-rows", type=int, default=250_000, help="0: skip")
     parser.add_argument("--vocab", type=int, default=32_000)
     parser.add_argument("--threads", type=int, default=2, help="dataset_num_proc")
     parser.add_argument("--repeat", type=int, default=1)

@@ -60,7 +60,7 @@ FULL = {
     "startup": ["--repeat", "5"],
     "read": ["--rows", "1000000", "--e2e"],
     "tokenize": ["--rows", "20000", "--e2e-rows", "100000"],
-    "chat": ["--rows", "5000", "--e2e-rows", "50000"],
+    "chat": ["--rows", "5000", "--e2e-rows", "250000"],
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
     "dedupe": [],
     "pack-collate": [],

@@ -57,7 +57,7 @@ def preprocess_and_train(
         AXOLOTL_FAST_TRACE=str(work / "trace.jsonl"),
         LOSS_RECORDER_FILE=str(work / "losses.jsonl"),
     )
-    run_axolotl_ok("preprocess", str(config), env=env)
+    preprocess = run_axolotl_ok("preprocess", str(config), env=env)
     run_axolotl_ok("train", str(config), "--launcher", "python", env=env)
     (prepared,) = [p for p in (work / "prepared").iterdir() if p.is_dir()]
     trace = read_lines(work / "trace.jsonl") if (work / "trace.jsonl").exists() else []
@@ -65,6 +65,7 @@ def preprocess_and_train(
         "prepared": prepared,
         "losses": read_lines(work / "losses.jsonl"),
         "trace": trace,
+        "log": preprocess.stdout + preprocess.stderr,
     }
 
 
@@ -83,6 +84,7 @@ def test_the_plugin_tokenized_the_chat_entry_in_rust(runs):
     notes = [e["note"] for e in runs["fast"]["trace"] if e["hook"] == "tokenize"]
     assert len(notes) == 1 and notes[0].startswith("Rust tokenized")
     assert "(type: chat_template)" in notes[0]
+    assert "chat_template renders: one per conversation shape" in runs["fast"]["log"]
 
 
 def test_same_prepared_rows_and_losses(runs):

@@ -20,6 +20,7 @@ it; the caller asks again per conversation.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -33,6 +34,8 @@ MARKER_CHARS = "\ue000\ue001\ue002\ue003"
 # Shapes kept; a dataset with more distinct shapes starts the cache again.
 MAX_SHAPES = 50_000
 ABSENT, EMPTY, FILLED = 0, 1, 2
+LOG = logging.getLogger(__name__)
+_told: set[str] = set()  # templates whose render mode was logged
 
 
 class NoShape(Exception):
@@ -46,9 +49,24 @@ def shape_renders_for(strategy: Any) -> ShapeRenders | None:
     prompter = strategy.prompter
     environment = _compile_jinja_template(prompter.chat_template).environment
     scan = scan_template(environment, prompter.chat_template)
+    _tell(prompter.chat_template, scan.reason)
     if scan.reason is not None:
         return None
     return ShapeRenders(prompter.build_prompt_text, scan.fields)
+
+
+def _tell(template: str, reason: str | None) -> None:
+    """One INFO line per template: how its conversations are rendered."""
+    if template in _told:
+        return
+    _told.add(template)
+    if reason is None:
+        LOG.info("axolotl_fast: chat_template renders: one per conversation shape")
+    else:
+        LOG.info(
+            "axolotl_fast: chat_template renders: Jinja per conversation, as axolotl (%s)",
+            reason,
+        )
 
 
 class ShapeRenders:
