@@ -20,9 +20,10 @@ it; the caller asks again per conversation.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any
+
+from axolotl.utils.logging import get_logger
 
 from axolotl_fast.integration.tokenize.template_scan import CONTENT, scan_template
 
@@ -34,7 +35,7 @@ MARKER_CHARS = "\ue000\ue001\ue002\ue003"
 # Shapes kept; a dataset with more distinct shapes starts the cache again.
 MAX_SHAPES = 50_000
 ABSENT, EMPTY, FILLED = 0, 1, 2
-LOG = logging.getLogger(__name__)
+LOG = get_logger(__name__)
 _told: set[str] = set()  # templates whose render mode was logged
 
 
