@@ -9,6 +9,7 @@ pub mod chat;
 pub mod collate;
 pub mod dedupe;
 pub mod error;
+pub mod fastbpe;
 pub mod pack;
 pub mod parallel;
 pub mod quiet_panic;

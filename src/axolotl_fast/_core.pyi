@@ -135,6 +135,9 @@ class Encoder:
     def token_id(self, token: str) -> int | None:
         """The id of ``token`` in the vocabulary (added tokens included), or ``None``."""
 
+    def fast_encoder_declined(self) -> str | None:
+        """``None`` when the fast BPE encoder encodes, else why ``tokenizers`` does."""
+
     def encode(
         self,
         texts: pa.Array,

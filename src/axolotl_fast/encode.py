@@ -71,6 +71,15 @@ class Encoder(InstructionEncoding):
         """The id of ``token`` in the vocabulary (added tokens included), or ``None``."""
         return self._core.token_id(token)
 
+    @property
+    def fast_encoder_declined(self) -> str | None:
+        """``None`` when the fast BPE encoder encodes (see docs/index.md), else why not.
+
+        The fast encoder is built for byte-level BPE tokenizers it reproduces exactly, after a
+        self-check against ``tokenizers``; ``AXOLOTL_FAST_HF_ENCODER=1`` turns it off.
+        """
+        return self._core.fast_encoder_declined()
+
     def encode(
         self,
         texts: pa.Array | pa.ChunkedArray | Sequence[str],

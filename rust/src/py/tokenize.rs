@@ -48,6 +48,11 @@ impl PyEncoder {
         self.encoder.token_id(token)
     }
 
+    /// ``None`` when the fast BPE encoder encodes, else why ``tokenizers`` does.
+    fn fast_encoder_declined(&self) -> Option<String> {
+        self.encoder.fast_encoder_declined().map(str::to_owned)
+    }
+
     /// Encode the strings of ``texts`` (a pyarrow string array without nulls).
     ///
     /// Returns:

@@ -7,13 +7,19 @@
 //! tokenizer's truncation side, with the overlap `s` between overflowing windows (0 unless
 //! windows are asked for, see [`Encoder::encode_windows`]).
 
+use std::ops::Deref;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use tokenizers::utils::truncation::{TruncationDirection, TruncationParams, TruncationStrategy};
-use tokenizers::{PostProcessor, Tokenizer};
+use tokenizers::{Encoding, PostProcessor, Tokenizer};
 
 use crate::error::{Error, Location, Result};
+use crate::fastbpe::FastBpe;
 use crate::parallel;
+
+/// Set to `1` to encode with `tokenizers` only (the fast BPE encoder is never built).
+pub const HF_ONLY_ENV: &str = "AXOLOTL_FAST_HF_ENCODER";
 
 /// Rows encoded by one task of the pool.
 const PIECE_ROWS: usize = 64;
@@ -103,19 +109,33 @@ impl TokenLists {
     }
 }
 
-/// A tokenizer restored from its JSON.
+/// A tokenizer restored from its JSON, with the fast BPE encoder where it applies.
 #[derive(Clone)]
 pub struct Encoder {
     tokenizer: Tokenizer,
+    fast: std::result::Result<Arc<FastBpe>, String>,
 }
 
 impl Encoder {
     /// Restores a tokenizer from its JSON serialization.
+    ///
+    /// The fast BPE encoder is built when the tokenizer is one it reproduces and it passes
+    /// its self-check (see [`crate::fastbpe`]), unless `AXOLOTL_FAST_HF_ENCODER=1`.
     pub fn from_json(json: &str) -> Result<Self> {
         let tokenizer = Tokenizer::from_str(json).map_err(|err| {
             Error::invalid_argument("tokenizer", format!("not a tokenizer's JSON: {err}"))
         })?;
-        Ok(Encoder { tokenizer })
+        let fast = if std::env::var(HF_ONLY_ENV).is_ok_and(|value| value == "1") {
+            Err(format!("{HF_ONLY_ENV}=1"))
+        } else {
+            FastBpe::new(&tokenizer, json).map(Arc::new)
+        };
+        Ok(Encoder { tokenizer, fast })
+    }
+
+    /// `None` when the fast BPE encoder encodes, else why `tokenizers` does.
+    pub fn fast_encoder_declined(&self) -> Option<&str> {
+        self.fast.as_ref().err().map(String::as_str)
     }
 
     /// The id of a token of the vocabulary (added tokens included), if it has one.
@@ -155,7 +175,7 @@ impl Encoder {
     }
 
     /// A copy of the tokenizer with the call's truncation and special-token settings.
-    pub(crate) fn configured(&self, options: &EncodeOptions) -> Result<Tokenizer> {
+    pub(crate) fn configured(&self, options: &EncodeOptions) -> Result<Configured> {
         let mut tokenizer = self.tokenizer.clone();
         tokenizer.set_encode_special_tokens(options.split_special_tokens);
         let truncation = match options.max_length {
@@ -165,7 +185,11 @@ impl Encoder {
         tokenizer
             .with_truncation(truncation)
             .map_err(|err| Error::invalid_argument("max_length", err.to_string()))?;
-        Ok(tokenizer)
+        Ok(Configured {
+            tokenizer,
+            fast: self.fast.as_ref().ok().cloned(),
+            split_special: options.split_special_tokens,
+        })
     }
 
     /// How many special tokens the post-processor adds to one text.
@@ -195,19 +219,78 @@ impl Encoder {
     }
 }
 
+/// A tokenizer set up for one call, with the fast encoder when there is one.
+pub(crate) struct Configured {
+    tokenizer: Tokenizer,
+    fast: Option<Arc<FastBpe>>,
+    split_special: bool,
+}
+
+impl Deref for Configured {
+    type Target = Tokenizer;
+
+    fn deref(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+}
+
+impl Configured {
+    /// `encode_fast(text, add_special)`: by the fast encoder when there is one, with the
+    /// tokenizer's own truncation, post-processor and padding on its ids.
+    pub(crate) fn encode_encoding(
+        &self,
+        text: &str,
+        add_special: bool,
+    ) -> tokenizers::Result<Encoding> {
+        let Some(fast) = &self.fast else {
+            return self.tokenizer.encode_fast(text, add_special);
+        };
+        let ids = fast.encode(text, self.split_special)?;
+        self.tokenizer
+            .post_process(plain_encoding(ids), None, add_special)
+    }
+
+    /// The ids of `encode_fast(text, add_special)`.
+    pub(crate) fn encode_ids(&self, text: &str, add_special: bool) -> tokenizers::Result<Vec<u32>> {
+        let plain = !add_special
+            && self.tokenizer.get_truncation().is_none()
+            && self.tokenizer.get_padding().is_none();
+        match &self.fast {
+            Some(fast) if plain => Ok(fast.encode(text, self.split_special)?),
+            _ => Ok(self.encode_encoding(text, add_special)?.get_ids().to_vec()),
+        }
+    }
+}
+
+/// An encoding of `ids` alone (one sequence, no tokens or offsets), for `post_process`.
+#[allow(clippy::default_trait_access)] // the sequence ranges' map type is not re-exported
+fn plain_encoding(ids: Vec<u32>) -> Encoding {
+    let length = ids.len();
+    Encoding::new(
+        ids,
+        vec![0; length],
+        vec![String::new(); length],
+        vec![None; length],
+        vec![(0, 0); length],
+        vec![0; length],
+        vec![1; length],
+        Vec::new(),
+        Default::default(),
+    )
+}
+
 /// Encodes one text; a rejection names the row.
 pub(crate) fn encode_one(
-    tokenizer: &Tokenizer,
+    tokenizer: &Configured,
     text: &str,
     add_special: bool,
     row: usize,
 ) -> Result<Vec<u32>> {
-    let encoding = tokenizer.encode_fast(text, add_special).map_err(|err| {
+    tokenizer.encode_ids(text, add_special).map_err(|err| {
         let location = Location {
             row: Some(row as u64),
             ..Location::default()
         };
         Error::data_format(location, format!("the tokenizer rejected the text: {err}"))
-    })?;
-    Ok(encoding.get_ids().to_vec())
+    })
 }

@@ -129,7 +129,7 @@ fn check_rows(rows: &InstructionRows<'_>) -> Result<()> {
 }
 
 fn tokenize_row(
-    tokenizer: &tokenizers::Tokenizer,
+    tokenizer: &crate::tokenize::encoder::Configured,
     format: &InstructionFormat,
     rows: &InstructionRows<'_>,
     options: &InstructionOptions,
@@ -185,7 +185,7 @@ fn non_empty<'a>(column: Option<&[Option<&'a str>]>, row: usize) -> Option<&'a s
 
 /// `_tokenize` before its EOS and BOS rules: nothing for an empty text.
 fn encode_part(
-    tokenizer: &tokenizers::Tokenizer,
+    tokenizer: &crate::tokenize::encoder::Configured,
     text: Option<&str>,
     row: usize,
 ) -> Result<Vec<u32>> {

@@ -13,11 +13,9 @@
 //! given its special tokens by the post-processing of one with truncation, the two steps
 //! `Tokenizer::encode` makes.
 
-use tokenizers::Tokenizer;
-
 use crate::error::{Error, Location, Result};
 use crate::parallel;
-use crate::tokenize::encoder::{EncodeOptions, Encoder, TokenLists};
+use crate::tokenize::encoder::{Configured, EncodeOptions, Encoder, TokenLists};
 
 /// Texts encoded on one task of the pool.
 const PIECE_ROWS: usize = 64;
@@ -110,7 +108,7 @@ impl Encoder {
 
 /// The windows of one text, `append` after each; a rejection names the row.
 fn text_windows(
-    (whole, cutting): (&Tokenizer, &Tokenizer),
+    (whole, cutting): (&Configured, &Configured),
     text: &str,
     add_special: bool,
     append: Option<u32>,
@@ -123,7 +121,7 @@ fn text_windows(
         };
         Error::data_format(location, format!("the tokenizer rejected the text: {err}"))
     };
-    let encoding = whole.encode_fast(text, false).map_err(rejected)?;
+    let encoding = whole.encode_encoding(text, false).map_err(rejected)?;
     let encoding = cutting
         .post_process(encoding, None, add_special)
         .map_err(rejected)?;

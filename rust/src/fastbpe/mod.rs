@@ -1,0 +1,214 @@
+//! A faster encoder for byte-level BPE tokenizers, with exactly `tokenizers`' ids.
+//!
+//! `tokenizers` carries every text through a `NormalizedString` (an alignment per byte, a
+//! transformation per character) and a `PreTokenizedString` before its BPE model sees a word.
+//! For a byte-level BPE without a normalizer none of that changes the ids, so [`FastBpe`]
+//! does only what decides them, each step by the same code or the same engine:
+//!
+//! 1. added tokens are cut out by the same `daachorse` automata ([`added`]);
+//! 2. each piece goes through the pre-tokenizer's steps ([`shape::Step`]): the same
+//!    Oniguruma regexes (`onig`, the engine `tokenizers` uses) splitting off every match and
+//!    gap, `ByteLevel`'s prefix space per piece;
+//! 3. each word's bytes are mapped to `ByteLevel`'s characters and given to the tokenizer's
+//!    own BPE model (`Model::tokenize`), once per distinct word: a per-thread cache keyed by
+//!    the word's bytes holds its ids.
+//!
+//! Truncation and the post-processor (BOS / EOS, ...) stay `tokenizers`' own
+//! (`Tokenizer::post_process` on the ids). [`FastBpe::new`] declines any component it does not
+//! reproduce ([`shape::steps_of`]), and the encoder self-checks against `tokenizers` on a
+//! built-in adversarial text set before it is used ([`check`]).
+
+mod added;
+mod check;
+mod shape;
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tokenizers::models::bpe::BPE;
+use tokenizers::{Model, ModelWrapper, Tokenizer};
+
+use added::{AddedTokens, Piece};
+pub use check::ADVERSARIAL;
+pub use shape::{GPT2_REGEX, Step};
+
+/// Words cached per thread and encoder before the cache starts again.
+const CACHE_WORDS: usize = 1 << 20;
+
+/// The steps of [`shape::Step`] with their regexes compiled.
+enum Compiled {
+    Split(onig::Regex),
+    ByteLevel {
+        add_prefix_space: bool,
+        regex: Option<onig::Regex>,
+    },
+}
+
+/// A byte-level BPE encoder equal to a tokenizer's `encode(text, add_special_tokens=False)`.
+pub struct FastBpe {
+    id: usize,
+    added: AddedTokens,
+    steps: Vec<Compiled>,
+    bpe: BPE,
+    byte_chars: [char; 256],
+}
+
+/// The ids of words already encoded (by their bytes), and the encoder they belong to.
+type WordCache = (usize, HashMap<Vec<u8>, Vec<u32>>);
+
+thread_local! {
+    /// Per thread: the last encoder's words.
+    static WORDS: RefCell<WordCache> = RefCell::new((0, HashMap::new()));
+}
+
+impl FastBpe {
+    /// The fast encoder of `tokenizer` (`json` is its serialization), or why it declines.
+    pub fn new(tokenizer: &Tokenizer, json: &str) -> Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|err| format!("the JSON: {err}"))?;
+        let steps = shape::steps_of(&value)?;
+        let ModelWrapper::BPE(bpe) = tokenizer.get_model() else {
+            return Err("the model is not BPE".into());
+        };
+        let fast = FastBpe {
+            id: next_id(),
+            added: AddedTokens::from_json(&value["added_tokens"])?,
+            steps: steps.iter().map(compile).collect::<Result<_, _>>()?,
+            bpe: bpe.clone(),
+            byte_chars: byte_chars(),
+        };
+        check::against(&fast, tokenizer)?;
+        Ok(fast)
+    }
+
+    /// The ids of `text` without the post-processor's special tokens.
+    pub fn encode(&self, text: &str, split_special_tokens: bool) -> Result<Vec<u32>, String> {
+        let mut ids = Vec::with_capacity(text.len() / 3);
+        for piece in self.added.split(text, split_special_tokens) {
+            match piece {
+                Piece::Token(id) => ids.push(id),
+                Piece::Text(part) => self.encode_text(part, &mut ids)?,
+            }
+        }
+        Ok(ids)
+    }
+
+    fn encode_text(&self, text: &str, ids: &mut Vec<u32>) -> Result<(), String> {
+        let mut pieces = vec![text.to_owned()];
+        for step in &self.steps {
+            pieces = apply(step, pieces);
+        }
+        WORDS.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (owner, words) = &mut *guard;
+            if *owner != self.id || words.len() >= CACHE_WORDS {
+                *owner = self.id;
+                words.clear();
+            }
+            for word in &pieces {
+                if let Some(known) = words.get(word.as_bytes()) {
+                    ids.extend_from_slice(known);
+                    continue;
+                }
+                let mapped: String = word
+                    .bytes()
+                    .map(|b| self.byte_chars[usize::from(b)])
+                    .collect();
+                let tokens = self.bpe.tokenize(&mapped).map_err(|err| err.to_string())?;
+                let word_ids: Vec<u32> = tokens.iter().map(|token| token.id).collect();
+                ids.extend_from_slice(&word_ids);
+                words.insert(word.as_bytes().to_vec(), word_ids);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// One pre-tokenizer step over every piece; empty pieces are dropped, as `tokenizers` drops them.
+fn apply(step: &Compiled, pieces: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        match step {
+            Compiled::Split(regex) => isolate(regex, &piece, &mut out),
+            Compiled::ByteLevel {
+                add_prefix_space,
+                regex,
+            } => {
+                let piece = if *add_prefix_space && !piece.starts_with(' ') && !piece.is_empty() {
+                    format!(" {piece}")
+                } else {
+                    piece
+                };
+                match regex {
+                    Some(regex) => isolate(regex, &piece, &mut out),
+                    None if !piece.is_empty() => out.push(piece),
+                    None => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every match of `regex` in `text` and every gap between them, in order, non-empty.
+fn isolate(regex: &onig::Regex, text: &str, out: &mut Vec<String>) {
+    let mut previous = 0;
+    for (start, end) in regex.find_iter(text) {
+        if previous < start {
+            out.push(text[previous..start].to_owned());
+        }
+        if start < end {
+            out.push(text[start..end].to_owned());
+        }
+        previous = end;
+    }
+    if previous < text.len() {
+        out.push(text[previous..].to_owned());
+    }
+}
+
+fn compile(step: &Step) -> Result<Compiled, String> {
+    let regex = |pattern: &str| {
+        onig::Regex::new(pattern).map_err(|err| format!("the regex {pattern:?}: {err}"))
+    };
+    Ok(match step {
+        Step::Split(pattern) => Compiled::Split(regex(pattern)?),
+        Step::ByteLevel {
+            add_prefix_space,
+            use_regex,
+        } => Compiled::ByteLevel {
+            add_prefix_space: *add_prefix_space,
+            regex: if *use_regex {
+                Some(regex(GPT2_REGEX)?)
+            } else {
+                None
+            },
+        },
+    })
+}
+
+/// `ByteLevel`'s byte → character table (GPT-2's `bytes_to_unicode`).
+fn byte_chars() -> [char; 256] {
+    let mut printable: Vec<u8> = (b'!'..=b'~').collect();
+    printable.extend(0xA1..=0xAC_u8);
+    printable.extend(0xAE..=0xFF_u8);
+    let mut table = ['\0'; 256];
+    let mut extra = 0_u32;
+    for byte in 0..=255_u8 {
+        table[usize::from(byte)] = if printable.contains(&byte) {
+            char::from(byte)
+        } else {
+            extra += 1;
+            char::from_u32(255 + extra).unwrap_or('\0')
+        };
+    }
+    table
+}
+
+fn next_id() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}

@@ -1,0 +1,102 @@
+//! The fast encoder's parts alone; its equality with `tokenizers` is tested from Python on
+//! the kit's tokenizers (`tests/core/test_fast_bpe.py`) and by its self-check.
+
+use serde_json::json;
+
+use super::added::{AddedTokens, Piece};
+use super::shape::{Step, steps_of};
+use super::{GPT2_REGEX, byte_chars};
+
+fn tokenizer_json(pre_tokenizer: &serde_json::Value) -> serde_json::Value {
+    json!({
+        "normalizer": null,
+        "pre_tokenizer": pre_tokenizer.clone(),
+        "model": {"type": "BPE", "dropout": null, "byte_fallback": false},
+        "added_tokens": [],
+    })
+}
+
+#[test]
+fn byte_level_and_split_sequences_are_taken() {
+    let byte_level = json!({"type": "ByteLevel", "add_prefix_space": false, "use_regex": true});
+    assert_eq!(
+        steps_of(&tokenizer_json(&byte_level)).unwrap(),
+        vec![Step::ByteLevel {
+            add_prefix_space: false,
+            use_regex: true
+        }]
+    );
+    let sequence = json!({"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}"}, "behavior": "Isolated", "invert": false},
+        {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false},
+    ]});
+    assert_eq!(steps_of(&tokenizer_json(&sequence)).unwrap().len(), 2);
+}
+
+#[test]
+fn every_other_component_is_declined_with_its_reason() {
+    let byte_level = json!({"type": "ByteLevel", "add_prefix_space": false, "use_regex": true});
+    let cases = [
+        ("normalizer", json!({"type": "NFC"}), "normalizer"),
+        ("pre_tokenizer", json!({"type": "Metaspace"}), "Metaspace"),
+        ("model", json!({"type": "Unigram"}), "Unigram"),
+        ("model", json!({"type": "BPE", "dropout": 0.1}), "dropout"),
+        (
+            "model",
+            json!({"type": "BPE", "byte_fallback": true}),
+            "fallback",
+        ),
+        (
+            "added_tokens",
+            json!([{"content": "x", "id": 1, "lstrip": true}]),
+            "lstrip",
+        ),
+    ];
+    for (key, value, reason) in cases {
+        let mut tokenizer = tokenizer_json(&byte_level);
+        tokenizer[key] = value;
+        let declined = steps_of(&tokenizer).unwrap_err();
+        assert!(declined.contains(reason), "{key}: {declined}");
+    }
+    let split_last = json!({"type": "Sequence", "pretokenizers": [
+        byte_level,
+        {"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Isolated", "invert": false},
+    ]});
+    assert!(steps_of(&tokenizer_json(&split_last)).is_err());
+}
+
+#[test]
+fn added_tokens_are_cut_leftmost_longest_and_specials_kept_as_text_on_request() {
+    let tokens = json!([
+        {"content": "<s>", "id": 1, "special": true, "normalized": false},
+        {"content": "<s>x", "id": 2, "special": false, "normalized": false},
+        {"content": "ab", "id": 3, "special": false, "normalized": true},
+    ]);
+    let added = AddedTokens::from_json(&tokens).unwrap();
+    assert_eq!(
+        added.split("q<s>xab<s>", false),
+        vec![
+            Piece::Text("q"),
+            Piece::Token(2),
+            Piece::Token(3),
+            Piece::Token(1)
+        ]
+    );
+    // A skipped special match still consumes its text: "<s>" hides the longer "<s>x" only
+    // when it is the leftmost-longest match.
+    assert_eq!(
+        added.split("<s>ab", true),
+        vec![Piece::Text("<s>"), Piece::Token(3)]
+    );
+}
+
+#[test]
+fn the_byte_table_is_gpt2s() {
+    let table = byte_chars();
+    assert_eq!(table[usize::from(b'A')], 'A');
+    assert_eq!(table[usize::from(b' ')], 'Ġ');
+    assert_eq!(table[usize::from(b'\n')], 'Ċ');
+    let distinct: std::collections::HashSet<char> = table.iter().copied().collect();
+    assert_eq!(distinct.len(), 256);
+    assert!(GPT2_REGEX.starts_with("'s|"));
+}

@@ -1,0 +1,142 @@
+"""The fast BPE encoder against the Python `tokenizers` it replaces, id for id.
+
+Byte-level BPE tokenizers of the kit, as trained and reshaped (``add_prefix_space``, a
+Llama-3-style ``Split`` + ``ByteLevel`` sequence, extra added and special tokens) must take the
+fast encoder and give exactly ``tokenizers``' ids on hypothesis texts (any unicode, whitespace
+runs, digits, contractions, special-token strings inside text) with ``add_special_tokens``
+and ``split_special_tokens`` both ways, with truncation too; every component it does not
+reproduce must be declined with its reason, and the encoder then is ``tokenizers``'.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from axolotl_fast import Encoder
+from support import tokenizer_kit
+from support.profiles import examples
+
+LLAMA3_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+    r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+SPECIALS = ["<|im_start|>", "<|im_end|>", "<tool>"]
+PIECES = [
+    *(" ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\r\n", "'s", "'RE", "12345"),
+    *("Hello", " world", "é", "e\u0301", "日本語", "🙂", "👩\u200d👧", "x" * 40),
+    *("<s>", "</s>", "<pad>", *SPECIALS, "<|im_", "end|>"),
+]
+text = st.lists(
+    st.sampled_from(PIECES) | st.text(max_size=6), min_size=0, max_size=25
+).map("".join)
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+def reshaped(kind: str, shape: str) -> str:
+    """A byte-level kit tokenizer's JSON, reshaped as ``shape`` says."""
+    tokenizer = json.loads(tokenizer_kit.fresh(kind).to_str())
+    if shape == "prefix-space":
+        tokenizer["pre_tokenizer"]["add_prefix_space"] = True
+    elif shape == "llama3-split":
+        tokenizer["pre_tokenizer"] = {
+            "type": "Sequence",
+            "pretokenizers": [
+                {
+                    "type": "Split",
+                    "pattern": {"Regex": LLAMA3_SPLIT},
+                    "behavior": "Isolated",
+                    "invert": False,
+                },
+                {
+                    "type": "ByteLevel",
+                    "add_prefix_space": False,
+                    "trim_offsets": True,
+                    "use_regex": False,
+                },
+            ],
+        }
+    reference = Tokenizer.from_str(json.dumps(tokenizer))
+    reference.add_special_tokens(SPECIALS)
+    reference.add_tokens(["hello world", " zz"])
+    return reference.to_str()
+
+
+SHAPES = [
+    (kind, shape)
+    for kind in ("tiny-bpe", "byte-level-bpe")
+    for shape in ("as trained", "prefix-space", "llama3-split")
+]
+
+
+@pytest.fixture(scope="module", params=SHAPES, ids=["/".join(s) for s in SHAPES])
+def pair(request):
+    source = reshaped(*request.param)
+    encoder = Encoder(source)
+    assert encoder.fast_encoder_declined is None
+    return Tokenizer.from_str(source), encoder
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=SLOW_OK)
+@given(
+    texts=st.lists(text, min_size=1, max_size=30),
+    add_special=st.booleans(),
+    split_special=st.booleans(),
+)
+def test_the_fast_encoder_gives_tokenizers_ids(pair, texts, add_special, split_special):
+    reference, encoder = pair
+    reference.encode_special_tokens = split_special
+    expected = [
+        encoding.ids
+        for encoding in reference.encode_batch(texts, add_special_tokens=add_special)
+    ]
+    ours = encoder.encode(
+        texts, add_special_tokens=add_special, split_special_tokens=split_special
+    )
+    assert ours.to_pylist() == expected
+
+
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=SLOW_OK)
+@given(texts=st.lists(text, min_size=1, max_size=10), max_length=st.integers(2, 12))
+def test_truncation_stays_tokenizers(pair, texts, max_length):
+    reference, encoder = pair
+    reference.encode_special_tokens = False
+    reference.enable_truncation(max_length)
+    try:
+        expected = [e.ids for e in reference.encode_batch(texts)]
+    finally:
+        reference.no_truncation()
+    assert encoder.encode(texts, max_length=max_length).to_pylist() == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda t: t.update(normalizer={"type": "NFC"}), "normalizer"),
+        (lambda t: t["model"].update(dropout=0.5), "dropout"),
+        (lambda t: t["model"].update(byte_fallback=True), "byte fallback"),
+        (lambda t: t["added_tokens"][0].update(lstrip=True), "lstrip"),
+        (lambda t: t["pre_tokenizer"].update(type="Whitespace"), "Whitespace"),
+    ],
+)
+def test_a_component_it_does_not_reproduce_is_declined(change, reason):
+    tokenizer = json.loads(tokenizer_kit.fresh("tiny-bpe").to_str())
+    change(tokenizer)
+    encoder = Encoder(json.dumps(tokenizer))
+    assert reason in (encoder.fast_encoder_declined or "")
+
+
+@pytest.mark.parametrize("kind", ["metaspace-bpe", "unigram"])
+def test_other_kit_tokenizers_keep_tokenizers_encoder(kind):
+    encoder = Encoder(tokenizer_kit.fresh(kind).to_str())
+    assert encoder.fast_encoder_declined
+
+
+def test_the_environment_switch_turns_it_off(monkeypatch):
+    monkeypatch.setenv("AXOLOTL_FAST_HF_ENCODER", "1")
+    encoder = Encoder(tokenizer_kit.fresh("tiny-bpe").to_str())
+    assert "AXOLOTL_FAST_HF_ENCODER" in encoder.fast_encoder_declined
