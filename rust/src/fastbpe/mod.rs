@@ -6,9 +6,10 @@
 //! does only what decides them, each step by the same code or the same engine:
 //!
 //! 1. added tokens are cut out by the same `daachorse` automata ([`added`]);
-//! 2. each piece goes through the pre-tokenizer's steps ([`shape::Step`]): the same
-//!    Oniguruma regexes (`onig`, the engine `tokenizers` uses) splitting off every match and
-//!    gap, `ByteLevel`'s prefix space per piece;
+//! 2. each piece goes through the pre-tokenizer's steps ([`shape::Step`]): a `Split`'s regex
+//!    run by Oniguruma (`onig`, the engine `tokenizers` uses), every match and gap a piece;
+//!    `ByteLevel`'s prefix space per piece, then its GPT-2 regex as a scanner whose
+//!    character classes Oniguruma gives ([`gpt2`]);
 //! 3. each word's bytes are mapped to `ByteLevel`'s characters and given to the tokenizer's
 //!    own BPE model (`Model::tokenize`), once per distinct word: a per-thread cache keyed by
 //!    the word's bytes holds its ids.
@@ -20,18 +21,21 @@
 
 mod added;
 mod check;
+mod gpt2;
 mod shape;
 #[cfg(test)]
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use ahash::AHashMap as HashMap;
 
 use tokenizers::models::bpe::BPE;
 use tokenizers::{Model, ModelWrapper, Tokenizer};
 
 use added::{AddedTokens, Piece};
 pub use check::ADVERSARIAL;
+use gpt2::Gpt2Scanner;
 pub use shape::{GPT2_REGEX, Step};
 
 /// Words cached per thread and encoder before the cache starts again.
@@ -42,7 +46,7 @@ enum Compiled {
     Split(onig::Regex),
     ByteLevel {
         add_prefix_space: bool,
-        regex: Option<onig::Regex>,
+        scanner: Option<Gpt2Scanner>,
     },
 }
 
@@ -96,9 +100,10 @@ impl FastBpe {
     }
 
     fn encode_text(&self, text: &str, ids: &mut Vec<u32>) -> Result<(), String> {
-        let mut pieces = vec![text.to_owned()];
+        let mut buffer = std::borrow::Cow::Borrowed(text);
+        let mut pieces = vec![(0, text.len())];
         for step in &self.steps {
-            pieces = apply(step, pieces);
+            pieces = apply(step, &mut buffer, &pieces);
         }
         WORDS.with(|cell| {
             let mut guard = cell.borrow_mut();
@@ -107,43 +112,53 @@ impl FastBpe {
                 *owner = self.id;
                 words.clear();
             }
-            for word in &pieces {
-                if let Some(known) = words.get(word.as_bytes()) {
+            for &(start, end) in &pieces {
+                let word = &buffer.as_bytes()[start..end];
+                if let Some(known) = words.get(word) {
                     ids.extend_from_slice(known);
                     continue;
                 }
                 let mapped: String = word
-                    .bytes()
-                    .map(|b| self.byte_chars[usize::from(b)])
+                    .iter()
+                    .map(|&b| self.byte_chars[usize::from(b)])
                     .collect();
                 let tokens = self.bpe.tokenize(&mapped).map_err(|err| err.to_string())?;
                 let word_ids: Vec<u32> = tokens.iter().map(|token| token.id).collect();
                 ids.extend_from_slice(&word_ids);
-                words.insert(word.as_bytes().to_vec(), word_ids);
+                words.insert(word.to_vec(), word_ids);
             }
             Ok(())
         })
     }
 }
 
-/// One pre-tokenizer step over every piece; empty pieces are dropped, as `tokenizers` drops them.
-fn apply(step: &Compiled, pieces: Vec<String>) -> Vec<String> {
-    let mut out = Vec::with_capacity(pieces.len());
-    for piece in pieces {
-        match step {
-            Compiled::Split(regex) => isolate(regex, &piece, &mut out),
-            Compiled::ByteLevel {
-                add_prefix_space,
-                regex,
-            } => {
-                let piece = if *add_prefix_space && !piece.starts_with(' ') && !piece.is_empty() {
-                    format!(" {piece}")
-                } else {
-                    piece
-                };
-                match regex {
-                    Some(regex) => isolate(regex, &piece, &mut out),
-                    None if !piece.is_empty() => out.push(piece),
+/// One pre-tokenizer step over every piece (byte ranges of `buffer`); empty pieces are
+/// dropped, as `tokenizers` drops them. A prefix space rewrites `buffer`.
+fn apply(
+    step: &Compiled,
+    buffer: &mut std::borrow::Cow<'_, str>,
+    pieces: &[(usize, usize)],
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(pieces.len() * 2);
+    match step {
+        Compiled::Split(regex) => {
+            for &(start, end) in pieces {
+                isolate(regex, buffer, start, end, &mut out);
+            }
+        }
+        Compiled::ByteLevel {
+            add_prefix_space,
+            scanner,
+        } => {
+            let prefixed = if *add_prefix_space {
+                prefix_spaces(buffer, pieces)
+            } else {
+                pieces.to_vec()
+            };
+            for (start, end) in prefixed {
+                match scanner {
+                    Some(scanner) => scanner.split(buffer, start, end, &mut out),
+                    None if start < end => out.push((start, end)),
                     None => {}
                 }
             }
@@ -152,20 +167,48 @@ fn apply(step: &Compiled, pieces: Vec<String>) -> Vec<String> {
     out
 }
 
-/// Every match of `regex` in `text` and every gap between them, in order, non-empty.
-fn isolate(regex: &onig::Regex, text: &str, out: &mut Vec<String>) {
+/// Every piece that does not start with a space given one: a new buffer, and its pieces.
+fn prefix_spaces(
+    buffer: &mut std::borrow::Cow<'_, str>,
+    pieces: &[(usize, usize)],
+) -> Vec<(usize, usize)> {
+    let mut rewritten = String::with_capacity(buffer.len() + pieces.len());
+    let mut moved = Vec::with_capacity(pieces.len());
+    for &(start, end) in pieces {
+        let piece = &buffer[start..end];
+        let begin = rewritten.len();
+        if !piece.is_empty() && !piece.starts_with(' ') {
+            rewritten.push(' ');
+        }
+        rewritten.push_str(piece);
+        moved.push((begin, rewritten.len()));
+    }
+    *buffer = std::borrow::Cow::Owned(rewritten);
+    moved
+}
+
+/// Every match of `regex` in `buffer[start..end]` and every gap between them, in order,
+/// non-empty, as byte ranges of `buffer`.
+fn isolate(
+    regex: &onig::Regex,
+    buffer: &str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<(usize, usize)>,
+) {
+    let text = &buffer[start..end];
     let mut previous = 0;
-    for (start, end) in regex.find_iter(text) {
-        if previous < start {
-            out.push(text[previous..start].to_owned());
+    for (found, stop) in regex.find_iter(text) {
+        if previous < found {
+            out.push((start + previous, start + found));
         }
-        if start < end {
-            out.push(text[start..end].to_owned());
+        if found < stop {
+            out.push((start + found, start + stop));
         }
-        previous = end;
+        previous = stop;
     }
     if previous < text.len() {
-        out.push(text[previous..].to_owned());
+        out.push((start + previous, end));
     }
 }
 
@@ -180,8 +223,8 @@ fn compile(step: &Step) -> Result<Compiled, String> {
             use_regex,
         } => Compiled::ByteLevel {
             add_prefix_space: *add_prefix_space,
-            regex: if *use_regex {
-                Some(regex(GPT2_REGEX)?)
+            scanner: if *use_regex {
+                Some(Gpt2Scanner::new()?)
             } else {
                 None
             },

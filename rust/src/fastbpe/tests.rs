@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::added::{AddedTokens, Piece};
+use super::gpt2::Gpt2Scanner;
 use super::shape::{Step, steps_of};
 use super::{GPT2_REGEX, byte_chars};
 
@@ -99,4 +100,59 @@ fn the_byte_table_is_gpt2s() {
     let distinct: std::collections::HashSet<char> = table.iter().copied().collect();
     assert_eq!(distinct.len(), 256);
     assert!(GPT2_REGEX.starts_with("'s|"));
+}
+
+/// Oniguruma's matches of GPT-2's regex in `text`.
+fn regex_split(regex: &onig::Regex, text: &str) -> Vec<(usize, usize)> {
+    regex.find_iter(text).collect()
+}
+
+fn scanner_split(scanner: &Gpt2Scanner, text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    scanner.split(text, 0, text.len(), &mut out);
+    out
+}
+
+#[test]
+fn the_gpt2_scanner_splits_as_oniguruma_on_generated_text() {
+    use rand::{Rng, SeedableRng};
+    let regex = onig::Regex::new(GPT2_REGEX).unwrap();
+    let scanner = Gpt2Scanner::new().unwrap();
+    let palette: Vec<char> = concat!(
+        " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{2028}\u{3000}\u{200b}\u{1c}\u{1f}",
+        "aZé\u{301}日ß٣5¾Ⅻ'srevmldSRE!?.,-_😀\u{200d}🇫\u{0}\u{7f}"
+    )
+    .chars()
+    .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..20_000 {
+        let length = rng.random_range(0..24);
+        let text: String = (0..length)
+            .map(|_| palette[rng.random_range(0..palette.len())])
+            .collect();
+        assert_eq!(
+            scanner_split(&scanner, &text),
+            regex_split(&regex, &text),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn the_gpt2_scanner_splits_as_oniguruma_around_every_code_point() {
+    let regex = onig::Regex::new(GPT2_REGEX).unwrap();
+    let scanner = Gpt2Scanner::new().unwrap();
+    for c in (0..0x11_0000).step_by(7).filter_map(char::from_u32) {
+        for text in [
+            format!(" {c}{c}a"),
+            format!("a {c} \n"),
+            format!("'{c}  {c}1"),
+        ] {
+            assert_eq!(
+                scanner_split(&scanner, &text),
+                regex_split(&regex, &text),
+                "{text:?}"
+            );
+        }
+    }
 }

@@ -135,7 +135,13 @@ class TokenizeStep:
     def _encoder(self, tokenizer: Any, digest: str) -> Encoder:
         """The encoder of the tokenizer's current state (a strategy may add tokens)."""
         if digest not in self._encoders:
-            self._encoders[digest] = Encoder.from_tokenizer(tokenizer)
+            encoder = Encoder.from_tokenizer(tokenizer)
+            declined = encoder.fast_encoder_declined
+            if declined is None:
+                LOG.info("axolotl_fast: tokenize: the fast BPE encoder encodes")
+            else:
+                LOG.info("axolotl_fast: tokenize: tokenizers encodes (%s)", declined)
+            self._encoders[digest] = encoder
         return self._encoders[digest]
 
     def _strategy(
