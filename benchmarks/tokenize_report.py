@@ -119,9 +119,11 @@ def render(report: dict, png: Path, md: Path) -> str:
     lines += [
         "",
         "The raw `encode_batch` returns a Python `Encoding` per string (ids, tokens, offsets, "
-        "masks), which costs more than the encoding itself; ours runs the same `tokenizers` "
-        "crate and hands back only the Arrow id columns, so it is faster than that 'limit'. "
-        "The encoder itself (the crate's BPE / Unigram) is the floor of both.",
+        "masks), which costs more than the encoding itself; ours hands back only the Arrow id "
+        "columns. For the byte-level BPEs (tiny-bpe, byte-level-bpe) ours encodes with its own "
+        "fast BPE encoder (`rust/src/fastbpe/`, the same ids, see docs/index.md), which is why "
+        "it is far below that 'limit'; the Metaspace BPE and the Unigram are encoded by the "
+        "`tokenizers` crate, whose BPE / Unigram is their floor.",
     ]
     if report.get("e2e"):
         lines += _e2e(report["e2e"])

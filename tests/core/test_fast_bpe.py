@@ -140,3 +140,34 @@ def test_the_environment_switch_turns_it_off(monkeypatch):
     monkeypatch.setenv("AXOLOTL_FAST_HF_ENCODER", "1")
     encoder = Encoder(tokenizer_kit.fresh("tiny-bpe").to_str())
     assert "AXOLOTL_FAST_HF_ENCODER" in encoder.fast_encoder_declined
+
+
+def generated_corpus(megabytes: float, seed: int) -> list[str]:
+    """Lines of mixed text: the pieces above, random code points of every plane, code."""
+    import random
+
+    chooser = random.Random(seed)
+    planes = [(0x20, 0x7F), (0xA0, 0x2FFF), (0x3000, 0x9FFF), (0xAC00, 0xD7A3)]
+    planes += [(0x1F300, 0x1FAFF), (0x0, 0x20), (0x2000, 0x206F)]
+    lines, size = [], 0
+    while size < megabytes * 1e6:
+        parts = []
+        for _ in range(chooser.randint(1, 40)):
+            if chooser.random() < 0.6:
+                parts.append(chooser.choice(PIECES))
+            else:
+                low, high = chooser.choice(planes)
+                parts.append(chr(chooser.randint(low, high)))
+        line = "".join(parts)
+        lines.append(line)
+        size += len(line.encode("utf-8", "surrogatepass"))
+    return lines
+
+
+def test_a_generated_corpus_encodes_to_tokenizers_ids(pair):
+    """0.25 MB per shape under the default profile, 5 MB under ``long`` (20x)."""
+    reference, encoder = pair
+    reference.encode_special_tokens = False
+    lines = generated_corpus(0.25 * examples(1), seed=len(reference.get_vocab()))
+    expected = [e.ids for e in reference.encode_batch(lines, add_special_tokens=False)]
+    assert encoder.encode(lines, add_special_tokens=False).to_pylist() == expected

@@ -38,6 +38,7 @@ from axolotl_fast import Encoder
 from axolotl_fast.integration.tokenize import chat_template
 from axolotl_fast.integration.tokenize.paths import fast_path
 from support import tokenizer_kit
+from support.chat_options import LABEL_OPTIONS
 from support.profiles import examples
 from support.tokenizer_kit import hf_tokenizer
 
@@ -70,7 +71,6 @@ TOOL = {
         },
     },
 }
-END_RULES = ["turn", "all", "last", "none"]
 SHAREGPT_ROLES = {
     "user": ["human"],
     "assistant": ["gpt"],
@@ -144,11 +144,7 @@ def conversation(draw, with_tools: bool) -> list[dict]:
 
 options_st = st.fixed_dictionaries(
     {
-        "train_on_inputs": st.booleans(),
-        "roles_to_train": st.sampled_from([["assistant"], ["assistant", "user"]]),
-        "train_on_eos": st.sampled_from(END_RULES),
-        "train_on_eot": st.sampled_from([None, *END_RULES]),
-        "message_field_training": st.sampled_from([None, "train"]),
+        **LABEL_OPTIONS,
         "drop_system_message": st.booleans(),
         "split_thinking": st.booleans(),
         "sharegpt": st.booleans(),

@@ -25,6 +25,7 @@ from axolotl_fast.integration.tokenize import chat_template
 from axolotl_fast.integration.tokenize.columns import Unsupported
 from axolotl_fast.integration.tokenize.paths import fast_path
 from support import tokenizer_kit
+from support.chat_options import LABEL_OPTIONS
 from support.profiles import examples
 from support.tokenizer_kit import hf_tokenizer
 
@@ -51,7 +52,6 @@ TEMPLATES = {
     "phi_3": True,
     "alpaca": True,
 }
-END_RULES = ["turn", "all", "last", "none"]
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
@@ -92,15 +92,7 @@ def strategy_for(tokenizer, template: str, options: dict):
     return load("chat_template", tokenizer, cfg, DictDefault(ds_cfg))
 
 
-options_st = st.fixed_dictionaries(
-    {
-        "train_on_inputs": st.booleans(),
-        "roles_to_train": st.sampled_from([["assistant"], ["assistant", "user"]]),
-        "train_on_eos": st.sampled_from(END_RULES),
-        "train_on_eot": st.sampled_from([None, *END_RULES]),
-        "message_field_training": st.sampled_from([None, "train"]),
-    }
-)
+options_st = st.fixed_dictionaries(LABEL_OPTIONS)
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=SLOW_OK)
