@@ -38,8 +38,9 @@ pub use check::ADVERSARIAL;
 use gpt2::Gpt2Scanner;
 pub use shape::{GPT2_REGEX, Step};
 
-/// Words cached per thread and encoder before the cache starts again.
-const CACHE_WORDS: usize = 1 << 20;
+/// Words cached per thread and encoder before the cache starts again (about 10 MB per
+/// thread at most, so a machine with many cores does not hold gigabytes of words).
+const CACHE_WORDS: usize = 1 << 17;
 
 /// The steps of [`shape::Step`] with their regexes compiled.
 enum Compiled {
