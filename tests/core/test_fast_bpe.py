@@ -1,7 +1,8 @@
 """The fast BPE encoder against the Python `tokenizers` it replaces, id for id.
 
 Byte-level BPE tokenizers of the kit, as trained and reshaped (``add_prefix_space``, a
-Llama-3-style ``Split`` + ``ByteLevel`` sequence, extra added and special tokens) must take the
+Llama-3-style ``Split`` + ``ByteLevel`` sequence, Qwen2's ``NFC`` + ``Split``, an ``NFKC`` +
+``Lowercase`` normalizer, extra added and special tokens, every post-processor) must take the
 fast encoder and give exactly ``tokenizers``' ids on hypothesis texts (any unicode, whitespace
 runs, digits, contractions, special-token strings inside text) with ``add_special_tokens``
 and ``split_special_tokens`` both ways, with truncation too; every component it does not
@@ -25,11 +26,16 @@ LLAMA3_SPLIT = (
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
     r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
+QWEN2_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+    r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 SPECIALS = ["<|im_start|>", "<|im_end|>", "<tool>"]
 PIECES = [
     *(" ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\r\n", "'s", "'RE", "12345"),
     *("Hello", " world", "é", "e\u0301", "日本語", "🙂", "👩\u200d👧", "x" * 40),
-    *("<s>", "</s>", "<pad>", *SPECIALS, "<|im_", "end|>"),
+    *("<s>", "</s>", "<pad>", *SPECIALS, "<|im_", "end|>", "Zebra Case", "zebra case"),
+    *("\ufb01", "\u2460", "Å", "A\u030a", "\u1e9b\u0323"),
 ]
 text = st.lists(
     st.sampled_from(PIECES) | st.text(max_size=6), min_size=0, max_size=25
@@ -43,33 +49,49 @@ def reshaped(kind: str, shape: str) -> str:
     if shape == "prefix-space":
         tokenizer["pre_tokenizer"]["add_prefix_space"] = True
     elif shape == "llama3-split":
-        tokenizer["pre_tokenizer"] = {
+        tokenizer["pre_tokenizer"] = split_then_byte_level(LLAMA3_SPLIT)
+    elif shape == "qwen2-nfc":
+        tokenizer["normalizer"] = {"type": "NFC"}
+        tokenizer["pre_tokenizer"] = split_then_byte_level(QWEN2_SPLIT)
+    elif shape == "nfkc-lowercase":
+        tokenizer["normalizer"] = {
             "type": "Sequence",
-            "pretokenizers": [
-                {
-                    "type": "Split",
-                    "pattern": {"Regex": LLAMA3_SPLIT},
-                    "behavior": "Isolated",
-                    "invert": False,
-                },
-                {
-                    "type": "ByteLevel",
-                    "add_prefix_space": False,
-                    "trim_offsets": True,
-                    "use_regex": False,
-                },
-            ],
+            "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}],
         }
     reference = Tokenizer.from_str(json.dumps(tokenizer))
     reference.add_special_tokens(SPECIALS)
-    reference.add_tokens(["hello world", " zz"])
+    reference.add_tokens(["hello world", " zz", "Zebra Case"])
     return reference.to_str()
+
+
+def split_then_byte_level(pattern: str) -> dict:
+    """A ``Split`` on ``pattern`` then a ``ByteLevel`` without its regex (Llama-3, Qwen2)."""
+    return {
+        "type": "Sequence",
+        "pretokenizers": [
+            {
+                "type": "Split",
+                "pattern": {"Regex": pattern},
+                "behavior": "Isolated",
+                "invert": False,
+            },
+            {
+                "type": "ByteLevel",
+                "add_prefix_space": False,
+                "trim_offsets": True,
+                "use_regex": False,
+            },
+        ],
+    }
 
 
 SHAPES = [
     (kind, shape)
     for kind in ("tiny-bpe", "byte-level-bpe")
-    for shape in ("as trained", "prefix-space", "llama3-split")
+    for shape in (
+        *("as trained", "prefix-space", "llama3-split"),
+        *("qwen2-nfc", "nfkc-lowercase"),
+    )
 ]
 
 
@@ -113,14 +135,80 @@ def test_truncation_stays_tokenizers(pair, texts, max_length):
     assert encoder.encode(texts, max_length=max_length).to_pylist() == expected
 
 
+def with_processor(name: str) -> str:
+    """The byte-level kit tokenizer with another post-processor."""
+    from tokenizers import processors
+
+    reference = tokenizer_kit.fresh("byte-level-bpe")
+    bos, eos = reference.token_to_id("<s>"), reference.token_to_id("</s>")
+    template = processors.TemplateProcessing(
+        single="<s> $A </s>",
+        pair="<s> $A </s> $B </s>",
+        special_tokens=[("<s>", bos), ("</s>", eos)],
+    )
+    byte_level = processors.ByteLevel(trim_offsets=True)
+    reference.post_processor = {
+        "bos+eos template": template,
+        "byte-level": byte_level,
+        "sequence": processors.Sequence([byte_level, template]),
+        "roberta": processors.RobertaProcessing(("</s>", eos), ("<s>", bos)),
+        "none": None,
+    }[name]
+    return reference.to_str()
+
+
+@pytest.mark.parametrize(
+    "processor", ["bos+eos template", "byte-level", "sequence", "roberta", "none"]
+)
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=SLOW_OK)
+@given(
+    texts=st.lists(text, min_size=1, max_size=10),
+    max_length=st.none() | st.integers(3, 40),
+    add_special=st.booleans(),
+)
+def test_every_post_processor_and_truncation_boundary_stays_tokenizers(
+    processor, texts, max_length, add_special
+):
+    """Ids the post-processor only wraps take a shortcut; truncated ones do not."""
+    source = with_processor(processor)
+    reference, encoder = Tokenizer.from_str(source), Encoder(source)
+    assert encoder.fast_encoder_declined is None
+    if max_length is not None:
+        reference.enable_truncation(max_length)
+    expected = [
+        e.ids for e in reference.encode_batch(texts, add_special_tokens=add_special)
+    ]
+    ours = encoder.encode(texts, add_special_tokens=add_special, max_length=max_length)
+    assert ours.to_pylist() == expected
+
+
+def split_step(**changes) -> dict:
+    step = split_then_byte_level(LLAMA3_SPLIT)
+    step["pretokenizers"][0].update(changes)
+    return step
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        (lambda t: t.update(normalizer={"type": "NFC"}), "normalizer"),
         (lambda t: t["model"].update(dropout=0.5), "dropout"),
         (lambda t: t["model"].update(byte_fallback=True), "byte fallback"),
         (lambda t: t["added_tokens"][0].update(lstrip=True), "lstrip"),
+        (lambda t: t["added_tokens"][0].update(rstrip=True), "rstrip"),
+        (lambda t: t["added_tokens"][0].update(single_word=True), "single_word"),
         (lambda t: t["pre_tokenizer"].update(type="Whitespace"), "Whitespace"),
+        (lambda t: t.update(pre_tokenizer=split_step(behavior="Removed")), "behavior"),
+        (lambda t: t.update(pre_tokenizer=split_step(invert=True)), "inverted"),
+        (
+            lambda t: t.update(pre_tokenizer=split_step(pattern={"String": " "})),
+            "only regex",
+        ),
+        (
+            lambda t: t["pre_tokenizer"].update(
+                type="Sequence", pretokenizers=[dict(t["pre_tokenizer"])] * 2
+            ),
+            "one ByteLevel",
+        ),
     ],
 )
 def test_a_component_it_does_not_reproduce_is_declined(change, reason):
@@ -134,6 +222,13 @@ def test_a_component_it_does_not_reproduce_is_declined(change, reason):
 def test_other_kit_tokenizers_keep_tokenizers_encoder(kind):
     encoder = Encoder(tokenizer_kit.fresh(kind).to_str())
     assert encoder.fast_encoder_declined
+
+
+def test_a_model_tokenizers_cannot_build_is_an_argument_error_not_a_crash():
+    tokenizer = json.loads(tokenizer_kit.fresh("tiny-bpe").to_str())
+    tokenizer["model"]["continuing_subword_prefix"] = "##"  # its merges lack the prefix
+    with pytest.raises(ValueError, match="not a tokenizer's JSON"):
+        Encoder(json.dumps(tokenizer))
 
 
 def test_the_environment_switch_turns_it_off(monkeypatch):
@@ -165,9 +260,9 @@ def generated_corpus(megabytes: float, seed: int) -> list[str]:
 
 
 def test_a_generated_corpus_encodes_to_tokenizers_ids(pair):
-    """0.25 MB per shape under the default profile, 5 MB under ``long`` (20x)."""
+    """0.5 MB per shape under the default profile, 10 MB under ``long`` (20x)."""
     reference, encoder = pair
     reference.encode_special_tokens = False
-    lines = generated_corpus(0.25 * examples(1), seed=len(reference.get_vocab()))
+    lines = generated_corpus(0.5 * examples(1), seed=len(reference.get_vocab()))
     expected = [e.ids for e in reference.encode_batch(lines, add_special_tokens=False)]
     assert encoder.encode(lines, add_special_tokens=False).to_pylist() == expected

@@ -2,8 +2,8 @@
 //!
 //! Two leftmost-longest `daachorse` automata, built as `tokenizers` builds them: one over the
 //! tokens that match the raw text (`normalized: false`), run first, and one over the others,
-//! run on the pieces left between the first one's matches (with no normalizer, both see the
-//! same text). Under `split_special_tokens` a special token's match is skipped, but still
+//! run on the pieces left between the first one's matches once the normalizer has run on them
+//! (their contents are normalized too). Under `split_special_tokens` a special token's match is skipped, but still
 //! consumes its text from the search, as in `find_matches`.
 
 use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
@@ -18,6 +18,16 @@ pub enum Piece<'t> {
     Token(u32),
 }
 
+impl Piece<'_> {
+    /// The added token's id, if the piece is one.
+    pub fn id(self) -> Option<u32> {
+        match self {
+            Piece::Token(id) => Some(id),
+            Piece::Text(_) => None,
+        }
+    }
+}
+
 /// The added tokens of one tokenizer.
 pub struct AddedTokens {
     raw: Option<DoubleArrayAhoCorasick<u32>>,
@@ -26,8 +36,12 @@ pub struct AddedTokens {
 }
 
 impl AddedTokens {
-    /// The added tokens of a tokenizer's JSON (`added_tokens`).
-    pub fn from_json(tokens: &Value) -> Result<Self, String> {
+    /// The added tokens of a tokenizer's JSON (`added_tokens`); the contents of those matched
+    /// on normalized text are normalized by `normalize`, as `tokenizers` does.
+    pub fn from_json(
+        tokens: &Value,
+        normalize: impl Fn(&str) -> Result<String, String>,
+    ) -> Result<Self, String> {
         let (mut raw, mut normalized, mut special) = (Vec::new(), Vec::new(), Vec::new());
         for token in tokens.as_array().map_or(&[][..], Vec::as_slice) {
             let content = token["content"]
@@ -39,7 +53,7 @@ impl AddedTokens {
                 special.push(id);
             }
             if token["normalized"].as_bool().unwrap_or(true) {
-                normalized.push((content.to_owned(), id));
+                normalized.push((normalize(content)?, id));
             } else {
                 raw.push((content.to_owned(), id));
             }
@@ -52,19 +66,17 @@ impl AddedTokens {
         })
     }
 
-    /// `text` cut into plain text and added tokens, in order (empty text pieces left out).
-    pub fn split<'t>(&self, text: &'t str, split_special: bool) -> Vec<Piece<'t>> {
-        let mut first = Vec::new();
-        self.cut(text, self.raw.as_ref(), split_special, &mut first);
-        let mut pieces = Vec::with_capacity(first.len());
-        for piece in first {
-            match piece {
-                Piece::Text(part) => {
-                    self.cut(part, self.normalized.as_ref(), split_special, &mut pieces);
-                }
-                token @ Piece::Token(_) => pieces.push(token),
-            }
-        }
+    /// `text` cut at the added tokens matched on raw text (empty text pieces left out).
+    pub fn split_raw<'t>(&self, text: &'t str, split_special: bool) -> Vec<Piece<'t>> {
+        let mut pieces = Vec::new();
+        self.cut(text, self.raw.as_ref(), split_special, &mut pieces);
+        pieces
+    }
+
+    /// A normalized piece cut at the other added tokens.
+    pub fn split_normalized<'t>(&self, text: &'t str, split_special: bool) -> Vec<Piece<'t>> {
+        let mut pieces = Vec::new();
+        self.cut(text, self.normalized.as_ref(), split_special, &mut pieces);
         pieces
     }
 

@@ -98,12 +98,25 @@ impl Gpt2Scanner {
         self.spaces_end(text, at)
     }
 
-    /// The end of the run of `class` characters starting at `at`.
+    /// The end of the run of `class` characters starting at `at` (ASCII bytes are looked up
+    /// without decoding a character).
     fn run_end(&self, text: &str, at: usize, class: Class) -> usize {
-        text[at..]
-            .char_indices()
-            .find(|&(_, c)| self.class(c) != class)
-            .map_or(text.len(), |(offset, _)| at + offset)
+        let bytes = text.as_bytes();
+        let mut end = at;
+        while let Some(&byte) = bytes.get(end) {
+            if byte.is_ascii() {
+                if self.ascii[usize::from(byte)] != class {
+                    return end;
+                }
+                end += 1;
+                continue;
+            }
+            match text.get(end..).and_then(|rest| rest.chars().next()) {
+                Some(c) if self.class(c) == class => end += c.len_utf8(),
+                _ => return end,
+            }
+        }
+        end
     }
 
     /// Alternatives 5 and 6 for the whitespace run starting at `at`.

@@ -2,10 +2,11 @@
 //!
 //! `tokenizers` carries every text through a `NormalizedString` (an alignment per byte, a
 //! transformation per character) and a `PreTokenizedString` before its BPE model sees a word.
-//! For a byte-level BPE without a normalizer none of that changes the ids, so [`FastBpe`]
-//! does only what decides them, each step by the same code or the same engine:
+//! For a byte-level BPE the alignments never change the ids, so [`FastBpe`] does only what
+//! decides them, each step by the same code or the same engine:
 //!
-//! 1. added tokens are cut out by the same `daachorse` automata ([`added`]);
+//! 1. added tokens are cut out by the same `daachorse` automata ([`added`]), and the
+//!    normalizer, if any, runs on the text between them ([`normal`]);
 //! 2. each piece goes through the pre-tokenizer's steps ([`shape::Step`]): a `Split`'s regex
 //!    run by Oniguruma (`onig`, the engine `tokenizers` uses), every match and gap a piece;
 //!    `ByteLevel`'s prefix space per piece, then its GPT-2 regex as a scanner whose
@@ -22,6 +23,7 @@
 mod added;
 mod check;
 mod gpt2;
+mod normal;
 mod shape;
 #[cfg(test)]
 mod tests;
@@ -36,6 +38,7 @@ use tokenizers::{Model, ModelWrapper, Tokenizer};
 use added::{AddedTokens, Piece};
 pub use check::ADVERSARIAL;
 use gpt2::Gpt2Scanner;
+use normal::Normal;
 pub use shape::{GPT2_REGEX, Step};
 
 /// Words cached per thread and encoder before the cache starts again (about 10 MB per
@@ -54,6 +57,7 @@ enum Compiled {
 /// A byte-level BPE encoder equal to a tokenizer's `encode(text, add_special_tokens=False)`.
 pub struct FastBpe {
     id: usize,
+    normal: Normal,
     added: AddedTokens,
     steps: Vec<Compiled>,
     bpe: BPE,
@@ -77,9 +81,14 @@ impl FastBpe {
         let ModelWrapper::BPE(bpe) = tokenizer.get_model() else {
             return Err("the model is not BPE".into());
         };
+        let normal = Normal::of(tokenizer);
+        let added = AddedTokens::from_json(&value["added_tokens"], |content| {
+            normal.apply(content).map(std::borrow::Cow::into_owned)
+        })?;
         let fast = FastBpe {
             id: next_id(),
-            added: AddedTokens::from_json(&value["added_tokens"])?,
+            normal,
+            added,
             steps: steps.iter().map(compile).collect::<Result<_, _>>()?,
             bpe: bpe.clone(),
             byte_chars: byte_chars(),
@@ -91,10 +100,20 @@ impl FastBpe {
     /// The ids of `text` without the post-processor's special tokens.
     pub fn encode(&self, text: &str, split_special_tokens: bool) -> Result<Vec<u32>, String> {
         let mut ids = Vec::with_capacity(text.len() / 3);
-        for piece in self.added.split(text, split_special_tokens) {
-            match piece {
-                Piece::Token(id) => ids.push(id),
-                Piece::Text(part) => self.encode_text(part, &mut ids)?,
+        for piece in self.added.split_raw(text, split_special_tokens) {
+            let Piece::Text(raw) = piece else {
+                ids.extend(piece.id());
+                continue;
+            };
+            let normalized = self.normal.apply(raw)?;
+            for inner in self
+                .added
+                .split_normalized(&normalized, split_special_tokens)
+            {
+                match inner {
+                    Piece::Token(id) => ids.push(id),
+                    Piece::Text(part) => self.encode_text(part, &mut ids)?,
+                }
             }
         }
         Ok(ids)

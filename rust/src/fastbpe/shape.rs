@@ -1,6 +1,7 @@
 //! Which tokenizers the fast encoder takes: the components of a `tokenizer.json`, read one by one.
 //!
-//! Taken: no normalizer; a pre-tokenizer made of `ByteLevel` (its GPT-2 regex on or off,
+//! Taken: any normalizer (`tokenizers`' own code runs it, see [`super::normal`]); a
+//! pre-tokenizer made of `ByteLevel` (its GPT-2 regex on or off,
 //! `add_prefix_space` either way) and `Split` steps with a regex pattern, behavior
 //! `Isolated`, not inverted, in a `Sequence` or alone, with exactly one `ByteLevel`, last; a
 //! `BPE` model without dropout, subword prefix or suffix and without byte fallback; added tokens
@@ -29,12 +30,6 @@ pub const GPT2_REGEX: &str =
 
 /// The pre-tokenizer steps of `tokenizer` (its JSON), or why the fast encoder declines it.
 pub fn steps_of(tokenizer: &Value) -> Result<Vec<Step>, String> {
-    if !tokenizer["normalizer"].is_null() {
-        return Err(format!(
-            "a normalizer ({})",
-            type_of(&tokenizer["normalizer"])
-        ));
-    }
     check_model(&tokenizer["model"])?;
     check_added_tokens(&tokenizer["added_tokens"])?;
     let pre = &tokenizer["pre_tokenizer"];

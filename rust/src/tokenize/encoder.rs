@@ -14,9 +14,11 @@ use std::sync::Arc;
 use tokenizers::utils::truncation::{TruncationDirection, TruncationParams, TruncationStrategy};
 use tokenizers::{Encoding, PostProcessor, Tokenizer};
 
+use super::wrap::Wrap;
 use crate::error::{Error, Location, Result};
 use crate::fastbpe::FastBpe;
 use crate::parallel;
+use crate::quiet_panic::quietly;
 
 /// Set to `1` to encode with `tokenizers` only (the fast BPE encoder is never built).
 pub const HF_ONLY_ENV: &str = "AXOLOTL_FAST_HF_ENCODER";
@@ -114,6 +116,7 @@ impl TokenLists {
 pub struct Encoder {
     tokenizer: Tokenizer,
     fast: std::result::Result<Arc<FastBpe>, String>,
+    wrap: Option<Arc<Wrap>>,
 }
 
 impl Encoder {
@@ -122,15 +125,18 @@ impl Encoder {
     /// The fast BPE encoder is built when the tokenizer is one it reproduces and it passes
     /// its self-check (see [`crate::fastbpe`]), unless `AXOLOTL_FAST_HF_ENCODER=1`.
     pub fn from_json(json: &str) -> Result<Self> {
-        let tokenizer = Tokenizer::from_str(json).map_err(|err| {
-            Error::invalid_argument("tokenizer", format!("not a tokenizer's JSON: {err}"))
-        })?;
+        let tokenizer = restore(json)?;
         let fast = if std::env::var(HF_ONLY_ENV).is_ok_and(|value| value == "1") {
             Err(format!("{HF_ONLY_ENV}=1"))
         } else {
             FastBpe::new(&tokenizer, json).map(Arc::new)
         };
-        Ok(Encoder { tokenizer, fast })
+        let wrap = fast.is_ok().then(|| Wrap::of(&tokenizer)).flatten();
+        Ok(Encoder {
+            tokenizer,
+            fast,
+            wrap: wrap.map(Arc::new),
+        })
     }
 
     /// `None` when the fast BPE encoder encodes, else why `tokenizers` does.
@@ -188,6 +194,8 @@ impl Encoder {
         Ok(Configured {
             tokenizer,
             fast: self.fast.as_ref().ok().cloned(),
+            wrap: self.wrap.clone(),
+            added: self.added_tokens(),
             split_special: options.split_special_tokens,
         })
     }
@@ -223,6 +231,8 @@ impl Encoder {
 pub(crate) struct Configured {
     tokenizer: Tokenizer,
     fast: Option<Arc<FastBpe>>,
+    wrap: Option<Arc<Wrap>>,
+    added: usize,
     split_special: bool,
 }
 
@@ -252,19 +262,56 @@ impl Configured {
 
     /// The ids of `encode_fast(text, add_special)`.
     pub(crate) fn encode_ids(&self, text: &str, add_special: bool) -> tokenizers::Result<Vec<u32>> {
-        let plain = !add_special
-            && self.tokenizer.get_truncation().is_none()
-            && self.tokenizer.get_padding().is_none();
-        match &self.fast {
-            Some(fast) if plain => Ok(fast.encode(text, self.split_special)?),
-            _ => Ok(self.encode_encoding(text, add_special)?.get_ids().to_vec()),
+        let Some(fast) = &self.fast else {
+            return Ok(self
+                .tokenizer
+                .encode_fast(text, add_special)?
+                .get_ids()
+                .to_vec());
+        };
+        let ids = fast.encode(text, self.split_special)?;
+        match &self.wrap {
+            Some(wrap) if self.left_whole(ids.len(), add_special) => {
+                Ok(if add_special { wrap.around(&ids) } else { ids })
+            }
+            _ => Ok(self
+                .tokenizer
+                .post_process(plain_encoding(ids), None, add_special)?
+                .get_ids()
+                .to_vec()),
         }
+    }
+
+    /// Whether `post_process` neither truncates nor pads `length` ids (as its step 1 decides).
+    fn left_whole(&self, length: usize, add_special: bool) -> bool {
+        if self.tokenizer.get_padding().is_some() {
+            return false;
+        }
+        let Some(truncation) = self.tokenizer.get_truncation() else {
+            return true;
+        };
+        let reserved = if add_special { self.added } else { 0 };
+        let limit = truncation.max_length.saturating_sub(reserved);
+        limit > 0 && length <= limit
+    }
+}
+
+/// The tokenizer of `json`. `tokenizers` panics on some inconsistent models (a BPE whose
+/// merges lack its subword prefix); that is an argument error too, not a crash.
+fn restore(json: &str) -> Result<Tokenizer> {
+    let not_one = |reason: String| {
+        Error::invalid_argument("tokenizer", format!("not a tokenizer's JSON: {reason}"))
+    };
+    let restored = std::panic::catch_unwind(|| quietly(|| Tokenizer::from_str(json)));
+    match restored {
+        Ok(parsed) => parsed.map_err(|err| not_one(err.to_string())),
+        Err(payload) => Err(not_one(Error::from_panic(payload.as_ref()).to_string())),
     }
 }
 
 /// An encoding of `ids` alone (one sequence, no tokens or offsets), for `post_process`.
 #[allow(clippy::default_trait_access)] // the sequence ranges' map type is not re-exported
-fn plain_encoding(ids: Vec<u32>) -> Encoding {
+pub(super) fn plain_encoding(ids: Vec<u32>) -> Encoding {
     let length = ids.len();
     Encoding::new(
         ids,

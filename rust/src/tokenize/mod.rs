@@ -15,6 +15,7 @@ mod encoder;
 pub mod instruction;
 mod template;
 mod windows;
+mod wrap;
 
 pub use encoder::{EncodeOptions, Encoder, Side, TokenLists};
 pub use instruction::{

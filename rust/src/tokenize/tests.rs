@@ -278,3 +278,23 @@ fn windows_need_a_maximum_length_and_a_stride_below_it() {
     let too_wide = encoder().encode_windows(&["a b c d e"], &window_options(3, 2), None, 1);
     assert!(too_wide.is_err());
 }
+
+/// `TOKENIZER` with the post-processor `template` (a `TemplateProcessing` single template).
+fn with_template(single: &str) -> Encoder {
+    let mut value: serde_json::Value = serde_json::from_str(TOKENIZER).unwrap();
+    value["post_processor"]["single"] = serde_json::from_str(single).unwrap();
+    value["post_processor"]["special_tokens"]["</s>"] =
+        serde_json::json!({"id": "</s>", "ids": [1], "tokens": ["</s>"]});
+    Encoder::from_json(&value.to_string()).unwrap()
+}
+
+#[test]
+fn the_wrap_is_what_the_post_processor_puts_around_one_sequence() {
+    let tokenizer = with_template(
+        r#"[{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+            {"SpecialToken": {"id": "</s>", "type_id": 0}}]"#,
+    );
+    let wrap = wrap::Wrap::of(&tokenizer.configured(&options(None)).unwrap()).unwrap();
+    assert_eq!(wrap.around(&[7, 8]), [0, 7, 8, 1]);
+    assert_eq!(wrap.total(), 2);
+}
