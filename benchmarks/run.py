@@ -8,6 +8,8 @@ its tables and PNG charts (and the raw JSON) into ``--out-dir``:
 
 * ``startup``: importing the package and validating a config with our block (axolotl venv);
 * ``read``: every format through ours, pyarrow, polars, HF datasets and fast-axolotl;
+* ``encoder``: byte-level BPE encoding alone through ours, HF ``tokenizers`` and
+  ``tiktoken`` on a 32k and a 128k vocabulary, 1 and 2 threads (axolotl venv);
 * ``tokenize``: the alpaca strategy through axolotl, a raw ``encode_batch`` and ours, then
   ``axolotl preprocess`` end to end, plugin off vs on (axolotl venv);
 * ``chat``: ``chat_template`` conversations (short and long) through axolotl's strategy and
@@ -43,10 +45,20 @@ import bench_common
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-PARTS = ("startup", "read", "tokenize", "chat", "pretrain", "dedupe", "pack-collate")
+PARTS = (
+    "startup",
+    "read",
+    "encoder",
+    "tokenize",
+    "chat",
+    "pretrain",
+    "dedupe",
+    "pack-collate",
+)
 SECTIONS = (
     "startup",
     "read",
+    "encoder",
     "tokenize",
     "chat",
     "pretrain",
@@ -59,6 +71,7 @@ SECTIONS = (
 FULL = {
     "startup": ["--repeat", "5"],
     "read": ["--rows", "1000000", "--e2e"],
+    "encoder": ["--mb", "10"],
     "tokenize": ["--rows", "20000", "--e2e-rows", "100000"],
     "chat": ["--rows", "5000", "--e2e-rows", "250000"],
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
@@ -68,6 +81,7 @@ FULL = {
 QUICK = {
     "startup": ["--repeat", "2"],
     "read": ["--rows", "20000"],
+    "encoder": ["--mb", "0.5", "--train-mb", "2", "--corpora", "code", "alpaca"],
     "tokenize": [
         *("--rows", "2000", "--e2e-rows", "1000", "--vocab", "2000"),
         *("--tokenizers", "tiny-bpe", "byte-level-bpe"),
@@ -87,6 +101,7 @@ def part_args(
     axolotl = {
         "startup": [],
         "read": ["--axolotl-venv", str(Path(axolotl_python).parent.parent)],
+        "encoder": ["--report-python", bench_python],
         "tokenize": ["--report-python", bench_python],
         "chat": ["--report-python", bench_python],
         "pretrain": ["--report-python", bench_python],
@@ -102,7 +117,7 @@ def part_args(
 
 
 def part_python(part: str, bench_python: str, axolotl_python: str) -> str:
-    axolotl_parts = ("startup", "tokenize", "chat", "pretrain")
+    axolotl_parts = ("startup", "encoder", "tokenize", "chat", "pretrain")
     return axolotl_python if part in axolotl_parts else bench_python
 
 

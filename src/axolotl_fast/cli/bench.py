@@ -17,7 +17,16 @@ import click
 from axolotl_fast.cli.app import EXIT_INPUT, emit, json_option, main
 
 HARNESS = Path("benchmarks") / "run.py"
-PARTS = ("startup", "read", "tokenize", "chat", "pretrain", "dedupe", "pack-collate")
+PARTS = (
+    "startup",
+    "read",
+    "encoder",
+    "tokenize",
+    "chat",
+    "pretrain",
+    "dedupe",
+    "pack-collate",
+)
 
 
 def find_checkout(repo: str | None) -> Path | None:
