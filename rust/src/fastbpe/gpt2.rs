@@ -11,60 +11,29 @@
 //! 5. `\s+(?!\S)`: a whitespace run, less its last character when a non-space follows;
 //! 6. `\s+`: what is left, a single whitespace character before a non-space.
 //!
-//! Which characters are `\s`, `\p{L}` and `\p{N}` is asked of Oniguruma itself (the engine
-//! `tokenizers` runs the regex with), once per character: ASCII when the scanner is built,
-//! any other character the first time a thread sees it. The tests compare the scanner with
-//! the regex on generated text and on every code point.
+//! Which characters are `\s`, `\p{L}` and `\p{N}` is asked of Oniguruma itself
+//! ([`super::classes`]). The tests compare the scanner with the regex on generated text and
+//! around every code point.
 
-use std::cell::RefCell;
-
-use ahash::AHashMap;
-
-/// The class of a character in GPT-2's regex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    Letter,
-    Number,
-    Space,
-    Other,
-}
+use super::classes::{Class, Classes};
 
 const CONTRACTIONS: [&str; 7] = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
 
 /// The scanner; built once per encoder.
 pub struct Gpt2Scanner {
-    classifier: onig::Regex,
-    ascii: [Class; 128],
-}
-
-thread_local! {
-    /// Classes of the non-ASCII characters this thread has seen.
-    static CLASSES: RefCell<AHashMap<char, Class>> = RefCell::new(AHashMap::new());
+    classes: Classes,
 }
 
 impl Gpt2Scanner {
     /// The scanner, with Oniguruma's classes of the ASCII characters.
     pub fn new() -> Result<Self, String> {
-        let classifier = onig::Regex::new(r"\A(?:(\s)|(\p{L})|(\p{N}))")
-            .map_err(|err| format!("the class regex: {err}"))?;
-        let mut ascii = [Class::Other; 128];
-        for (code, class) in ascii.iter_mut().enumerate() {
-            let c = char::from(u8::try_from(code).unwrap_or(0));
-            *class = classify(&classifier, c);
-        }
-        Ok(Gpt2Scanner { classifier, ascii })
+        Ok(Gpt2Scanner {
+            classes: Classes::new()?,
+        })
     }
 
     fn class(&self, c: char) -> Class {
-        if c.is_ascii() {
-            return self.ascii[c as usize];
-        }
-        CLASSES.with(|cell| {
-            *cell
-                .borrow_mut()
-                .entry(c)
-                .or_insert_with(|| classify(&self.classifier, c))
-        })
+        self.classes.of(c)
     }
 
     /// The regex's matches in `text[start..end]`, as byte ranges of `text`, in order.
@@ -98,25 +67,9 @@ impl Gpt2Scanner {
         self.spaces_end(text, at)
     }
 
-    /// The end of the run of `class` characters starting at `at` (ASCII bytes are looked up
-    /// without decoding a character).
+    /// The end of the run of `class` characters starting at `at`.
     fn run_end(&self, text: &str, at: usize, class: Class) -> usize {
-        let bytes = text.as_bytes();
-        let mut end = at;
-        while let Some(&byte) = bytes.get(end) {
-            if byte.is_ascii() {
-                if self.ascii[usize::from(byte)] != class {
-                    return end;
-                }
-                end += 1;
-                continue;
-            }
-            match text.get(end..).and_then(|rest| rest.chars().next()) {
-                Some(c) if self.class(c) == class => end += c.len_utf8(),
-                _ => return end,
-            }
-        }
-        end
+        self.classes.run_end(text, at, class, usize::MAX)
     }
 
     /// Alternatives 5 and 6 for the whitespace run starting at `at`.
@@ -130,20 +83,5 @@ impl Gpt2Scanner {
             .last()
             .map_or(at, |(offset, _)| at + offset);
         if last > at { last } else { run_end }
-    }
-}
-
-fn classify(classifier: &onig::Regex, c: char) -> Class {
-    let mut buffer = [0_u8; 4];
-    let text: &str = c.encode_utf8(&mut buffer);
-    let Some(captures) = classifier.captures(text) else {
-        return Class::Other;
-    };
-    if captures.at(1).is_some() {
-        Class::Space
-    } else if captures.at(2).is_some() {
-        Class::Letter
-    } else {
-        Class::Number
     }
 }

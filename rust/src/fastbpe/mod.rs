@@ -8,7 +8,8 @@
 //! 1. added tokens are cut out by the same `daachorse` automata ([`added`]), and the
 //!    normalizer, if any, runs on the text between them ([`normal`]);
 //! 2. each piece goes through the pre-tokenizer's steps ([`shape::Step`]): a `Split`'s regex
-//!    run by Oniguruma (`onig`, the engine `tokenizers` uses), every match and gap a piece;
+//!    run by Oniguruma (`onig`, the engine `tokenizers` uses), every match and gap a piece,
+//!    or, for Llama-3's and Qwen2's regexes, a scanner with Oniguruma's classes ([`llama3`]);
 //!    `ByteLevel`'s prefix space per piece, then its GPT-2 regex as a scanner whose
 //!    character classes Oniguruma gives ([`gpt2`]);
 //! 3. each word's bytes are mapped to `ByteLevel`'s characters and given to the tokenizer's
@@ -22,7 +23,9 @@
 
 mod added;
 mod check;
+mod classes;
 mod gpt2;
+mod llama3;
 mod normal;
 mod shape;
 #[cfg(test)]
@@ -38,6 +41,8 @@ use tokenizers::{Model, ModelWrapper, Tokenizer};
 use added::{AddedTokens, Piece};
 pub use check::ADVERSARIAL;
 use gpt2::Gpt2Scanner;
+use llama3::SplitScanner;
+pub use llama3::{LLAMA3_REGEX, QWEN2_REGEX};
 use normal::Normal;
 pub use shape::{GPT2_REGEX, Step};
 
@@ -48,6 +53,7 @@ const CACHE_WORDS: usize = 1 << 17;
 /// The steps of [`shape::Step`] with their regexes compiled.
 enum Compiled {
     Split(onig::Regex),
+    Scanned(SplitScanner),
     ByteLevel {
         add_prefix_space: bool,
         scanner: Option<Gpt2Scanner>,
@@ -166,6 +172,11 @@ fn apply(
                 isolate(regex, buffer, start, end, &mut out);
             }
         }
+        Compiled::Scanned(scanner) => {
+            for &(start, end) in pieces {
+                scanner.split(buffer, start, end, &mut out);
+            }
+        }
         Compiled::ByteLevel {
             add_prefix_space,
             scanner,
@@ -237,7 +248,10 @@ fn compile(step: &Step) -> Result<Compiled, String> {
         onig::Regex::new(pattern).map_err(|err| format!("the regex {pattern:?}: {err}"))
     };
     Ok(match step {
-        Step::Split(pattern) => Compiled::Split(regex(pattern)?),
+        Step::Split(pattern) => match SplitScanner::of(pattern) {
+            Some(scanner) => Compiled::Scanned(scanner?),
+            None => Compiled::Split(regex(pattern)?),
+        },
         Step::ByteLevel {
             add_prefix_space,
             use_regex,

@@ -5,8 +5,9 @@ use serde_json::json;
 
 use super::added::{AddedTokens, Piece};
 use super::gpt2::Gpt2Scanner;
+use super::llama3::SplitScanner;
 use super::shape::{Step, steps_of};
-use super::{GPT2_REGEX, byte_chars};
+use super::{GPT2_REGEX, LLAMA3_REGEX, QWEN2_REGEX, byte_chars};
 
 fn tokenizer_json(pre_tokenizer: &serde_json::Value) -> serde_json::Value {
     json!({
@@ -164,4 +165,64 @@ fn the_gpt2_scanner_splits_as_oniguruma_around_every_code_point() {
             );
         }
     }
+}
+
+fn split_scanner_split(scanner: &SplitScanner, text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    scanner.split(text, 0, text.len(), &mut out);
+    out
+}
+
+#[test]
+fn the_llama3_and_qwen2_scanners_split_as_oniguruma_on_generated_text() {
+    use rand::{Rng, SeedableRng};
+    let palette: Vec<char> = concat!(
+        " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{2028}\u{3000}\u{200b}\u{1c}\u{1f}",
+        "aZé\u{301}日ß٣5¾Ⅻ'srevmldSREſK!?.,-_😀\u{200d}🇫\u{0}\u{7f}"
+    )
+    .chars()
+    .collect();
+    for pattern in [LLAMA3_REGEX, QWEN2_REGEX] {
+        let regex = onig::Regex::new(pattern).unwrap();
+        let scanner = SplitScanner::of(pattern).unwrap().unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..20_000 {
+            let length = rng.random_range(0..24);
+            let text: String = (0..length)
+                .map(|_| palette[rng.random_range(0..palette.len())])
+                .collect();
+            assert_eq!(
+                split_scanner_split(&scanner, &text),
+                regex_split(&regex, &text),
+                "{text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_llama3_and_qwen2_scanners_split_as_oniguruma_around_every_code_point() {
+    for pattern in [LLAMA3_REGEX, QWEN2_REGEX] {
+        let regex = onig::Regex::new(pattern).unwrap();
+        let scanner = SplitScanner::of(pattern).unwrap().unwrap();
+        for c in (0..0x11_0000).step_by(7).filter_map(char::from_u32) {
+            for text in [
+                format!(" {c}{c}a"),
+                format!("a\n{c} \n"),
+                format!("'{c}  {c}1"),
+                format!("{c}'{c}\r\n"),
+            ] {
+                assert_eq!(
+                    split_scanner_split(&scanner, &text),
+                    regex_split(&regex, &text),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn other_split_patterns_keep_oniguruma() {
+    assert!(SplitScanner::of(r"\p{N}{1,3}").is_none());
 }
