@@ -5,7 +5,7 @@ use crate::chat::labels::{LabelOptions, Turn, labels};
 use crate::chat::spans::{TokenSpan, token_span};
 use crate::error::{Error, Location, Result};
 use crate::parallel;
-use crate::tokenize::{EncodeOptions, Encoder, TokenLists};
+use crate::tokenize::{Configured, EncodeOptions, Encoder, TokenLists};
 
 /// Conversations encoded per task of the pool.
 const PIECE_ROWS: usize = 16;
@@ -97,20 +97,18 @@ struct RowOut {
 }
 
 fn tokenize_row(
-    tokenizer: &tokenizers::Tokenizer,
+    tokenizer: &Configured,
     row: &ChatRow<'_>,
     options: &LabelOptions,
     index: usize,
 ) -> Result<RowOut> {
-    let encoding = tokenizer
-        .encode_char_offsets(row.text, false)
-        .map_err(|err| {
-            let location = Location {
-                row: Some(index as u64),
-                ..Location::default()
-            };
-            Error::data_format(location, format!("the tokenizer rejected the text: {err}"))
-        })?;
+    let encoding = tokenizer.encode_char_offsets(row.text).map_err(|err| {
+        let location = Location {
+            row: Some(index as u64),
+            ..Location::default()
+        };
+        Error::data_format(location, format!("the tokenizer rejected the text: {err}"))
+    })?;
     let ids = encoding.get_ids().to_vec();
     let (starts, ends): (Vec<usize>, Vec<usize>) = encoding.get_offsets().iter().copied().unzip();
     let turns: Vec<Turn> = row

@@ -14,15 +14,15 @@ use serde_json::Value;
 pub enum Piece<'t> {
     /// Text between added tokens.
     Text(&'t str),
-    /// An added token.
-    Token(u32),
+    /// An added token: its id and the text it matched.
+    Token(u32, &'t str),
 }
 
 impl Piece<'_> {
     /// The added token's id, if the piece is one.
     pub fn id(self) -> Option<u32> {
         match self {
-            Piece::Token(id) => Some(id),
+            Piece::Token(id, _) => Some(id),
             Piece::Text(_) => None,
         }
     }
@@ -97,7 +97,7 @@ impl AddedTokens {
                 if start < found.start() {
                     out.push(Piece::Text(&text[start..found.start()]));
                 }
-                out.push(Piece::Token(id));
+                out.push(Piece::Token(id, &text[found.start()..found.end()]));
                 start = found.end();
             }
         }

@@ -26,6 +26,7 @@ mod check;
 mod classes;
 mod gpt2;
 mod llama3;
+mod located;
 mod normal;
 mod shape;
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub use check::ADVERSARIAL;
 use gpt2::Gpt2Scanner;
 use llama3::SplitScanner;
 pub use llama3::{LLAMA3_REGEX, QWEN2_REGEX};
+pub use located::{Located, char_offsets};
 use normal::Normal;
 pub use shape::{GPT2_REGEX, Step};
 
@@ -68,6 +70,8 @@ pub struct FastBpe {
     steps: Vec<Compiled>,
     bpe: BPE,
     byte_chars: [char; 256],
+    token_bytes: Vec<u32>,
+    locates: bool,
 }
 
 /// The ids of words already encoded (by their bytes), and the encoder they belong to.
@@ -91,11 +95,22 @@ impl FastBpe {
         let added = AddedTokens::from_json(&value["added_tokens"], |content| {
             normal.apply(content).map(std::borrow::Cow::into_owned)
         })?;
+        let prefix_space = steps.iter().any(|step| {
+            matches!(
+                step,
+                Step::ByteLevel {
+                    add_prefix_space: true,
+                    ..
+                }
+            )
+        });
         let fast = FastBpe {
             id: next_id(),
+            locates: normal.is_identity() && !prefix_space,
             normal,
             added,
             steps: steps.iter().map(compile).collect::<Result<_, _>>()?,
+            token_bytes: located::token_bytes(bpe),
             bpe: bpe.clone(),
             byte_chars: byte_chars(),
         };
@@ -117,7 +132,7 @@ impl FastBpe {
                 .split_normalized(&normalized, split_special_tokens)
             {
                 match inner {
-                    Piece::Token(id) => ids.push(id),
+                    Piece::Token(id, _) => ids.push(id),
                     Piece::Text(part) => self.encode_text(part, &mut ids)?,
                 }
             }

@@ -36,6 +36,11 @@ impl Normal {
         }
     }
 
+    /// Whether there is no normalizer (the text is never rewritten).
+    pub fn is_identity(&self) -> bool {
+        self.normalizer.is_none()
+    }
+
     /// `text` as the normalizer leaves it.
     pub fn apply<'t>(&self, text: &'t str) -> Result<Cow<'t, str>, String> {
         let Some(normalizer) = &self.normalizer else {

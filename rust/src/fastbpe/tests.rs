@@ -79,7 +79,7 @@ fn added_tokens_are_cut_leftmost_longest_and_specials_kept_as_text_on_request() 
         for piece in added.split_raw(text, split_special) {
             match piece {
                 Piece::Text(part) => pieces.extend(added.split_normalized(part, split_special)),
-                token @ Piece::Token(_) => pieces.push(token),
+                token @ Piece::Token(..) => pieces.push(token),
             }
         }
         pieces
@@ -88,16 +88,16 @@ fn added_tokens_are_cut_leftmost_longest_and_specials_kept_as_text_on_request() 
         split("q<s>xab<s>", false),
         vec![
             Piece::Text("q"),
-            Piece::Token(2),
-            Piece::Token(3),
-            Piece::Token(1)
+            Piece::Token(2, "<s>x"),
+            Piece::Token(3, "ab"),
+            Piece::Token(1, "<s>")
         ]
     );
     // A skipped special match still consumes its text: "<s>" hides the longer "<s>x" only
     // when it is the leftmost-longest match.
     assert_eq!(
         split("<s>ab", true),
-        vec![Piece::Text("<s>"), Piece::Token(3)]
+        vec![Piece::Text("<s>"), Piece::Token(3, "ab")]
     );
 }
 

@@ -42,7 +42,7 @@ mod _core {
     use super::read::{PyReader, detect_format, read, source_files};
     #[cfg(feature = "test-hooks")]
     #[pymodule_export]
-    use super::test_hooks::{_mark_pool_used, _raise_core_error};
+    use super::test_hooks::{_char_offsets, _mark_pool_used, _raise_core_error};
     #[pymodule_export]
     use super::tokenize::PyEncoder;
     #[pymodule_export]

@@ -79,3 +79,28 @@ fn sample_error(kind: &str) -> PyResult<Error> {
         }
     })
 }
+
+/// ``(ids, character offsets, by the fast encoder)`` of ``text`` as the chat-template path
+/// encodes it: no special tokens added, no truncation (a test hook).
+#[pyfunction]
+#[allow(clippy::type_complexity)] // a plain tuple is what the test compares
+pub fn _char_offsets(
+    encoder: &crate::py::tokenize::PyEncoder,
+    text: &str,
+    split_special_tokens: bool,
+) -> PyResult<(Vec<u32>, Vec<(usize, usize)>, bool)> {
+    let options = crate::tokenize::EncodeOptions {
+        split_special_tokens,
+        ..crate::tokenize::EncodeOptions::default()
+    };
+    let configured = encoder.encoder.configured(&options)?;
+    let encoding = configured
+        .encode_char_offsets(text)
+        .map_err(|err| Error::Internal(err.to_string()))?;
+    let ids = encoding.get_ids().to_vec();
+    Ok((
+        ids,
+        encoding.get_offsets().to_vec(),
+        configured.locates(text),
+    ))
+}

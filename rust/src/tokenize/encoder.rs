@@ -7,13 +7,13 @@
 //! tokenizer's truncation side, with the overlap `s` between overflowing windows (0 unless
 //! windows are asked for, see [`Encoder::encode_windows`]).
 
-use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use tokenizers::utils::truncation::{TruncationDirection, TruncationParams, TruncationStrategy};
-use tokenizers::{Encoding, PostProcessor, Tokenizer};
+use tokenizers::{PostProcessor, Tokenizer};
 
+use super::configured::Configured;
 use super::wrap::Wrap;
 use crate::error::{Error, Location, Result};
 use crate::fastbpe::FastBpe;
@@ -191,13 +191,13 @@ impl Encoder {
         tokenizer
             .with_truncation(truncation)
             .map_err(|err| Error::invalid_argument("max_length", err.to_string()))?;
-        Ok(Configured {
+        Ok(Configured::new(
             tokenizer,
-            fast: self.fast.as_ref().ok().cloned(),
-            wrap: self.wrap.clone(),
-            added: self.added_tokens(),
-            split_special: options.split_special_tokens,
-        })
+            self.fast.as_ref().ok().cloned(),
+            self.wrap.clone(),
+            self.added_tokens(),
+            options.split_special_tokens,
+        ))
     }
 
     /// How many special tokens the post-processor adds to one text.
@@ -227,75 +227,6 @@ impl Encoder {
     }
 }
 
-/// A tokenizer set up for one call, with the fast encoder when there is one.
-pub(crate) struct Configured {
-    tokenizer: Tokenizer,
-    fast: Option<Arc<FastBpe>>,
-    wrap: Option<Arc<Wrap>>,
-    added: usize,
-    split_special: bool,
-}
-
-impl Deref for Configured {
-    type Target = Tokenizer;
-
-    fn deref(&self) -> &Tokenizer {
-        &self.tokenizer
-    }
-}
-
-impl Configured {
-    /// `encode_fast(text, add_special)`: by the fast encoder when there is one, with the
-    /// tokenizer's own truncation, post-processor and padding on its ids.
-    pub(crate) fn encode_encoding(
-        &self,
-        text: &str,
-        add_special: bool,
-    ) -> tokenizers::Result<Encoding> {
-        let Some(fast) = &self.fast else {
-            return self.tokenizer.encode_fast(text, add_special);
-        };
-        let ids = fast.encode(text, self.split_special)?;
-        self.tokenizer
-            .post_process(plain_encoding(ids), None, add_special)
-    }
-
-    /// The ids of `encode_fast(text, add_special)`.
-    pub(crate) fn encode_ids(&self, text: &str, add_special: bool) -> tokenizers::Result<Vec<u32>> {
-        let Some(fast) = &self.fast else {
-            return Ok(self
-                .tokenizer
-                .encode_fast(text, add_special)?
-                .get_ids()
-                .to_vec());
-        };
-        let ids = fast.encode(text, self.split_special)?;
-        match &self.wrap {
-            Some(wrap) if self.left_whole(ids.len(), add_special) => {
-                Ok(if add_special { wrap.around(&ids) } else { ids })
-            }
-            _ => Ok(self
-                .tokenizer
-                .post_process(plain_encoding(ids), None, add_special)?
-                .get_ids()
-                .to_vec()),
-        }
-    }
-
-    /// Whether `post_process` neither truncates nor pads `length` ids (as its step 1 decides).
-    fn left_whole(&self, length: usize, add_special: bool) -> bool {
-        if self.tokenizer.get_padding().is_some() {
-            return false;
-        }
-        let Some(truncation) = self.tokenizer.get_truncation() else {
-            return true;
-        };
-        let reserved = if add_special { self.added } else { 0 };
-        let limit = truncation.max_length.saturating_sub(reserved);
-        limit > 0 && length <= limit
-    }
-}
-
 /// The tokenizer of `json`. `tokenizers` panics on some inconsistent models (a BPE whose
 /// merges lack its subword prefix); that is an argument error too, not a crash.
 fn restore(json: &str) -> Result<Tokenizer> {
@@ -307,23 +238,6 @@ fn restore(json: &str) -> Result<Tokenizer> {
         Ok(parsed) => parsed.map_err(|err| not_one(err.to_string())),
         Err(payload) => Err(not_one(Error::from_panic(payload.as_ref()).to_string())),
     }
-}
-
-/// An encoding of `ids` alone (one sequence, no tokens or offsets), for `post_process`.
-#[allow(clippy::default_trait_access)] // the sequence ranges' map type is not re-exported
-pub(super) fn plain_encoding(ids: Vec<u32>) -> Encoding {
-    let length = ids.len();
-    Encoding::new(
-        ids,
-        vec![0; length],
-        vec![String::new(); length],
-        vec![None; length],
-        vec![(0, 0); length],
-        vec![0; length],
-        vec![1; length],
-        Vec::new(),
-        Default::default(),
-    )
 }
 
 /// Encodes one text; a rejection names the row.

@@ -129,7 +129,7 @@ fn check_rows(rows: &InstructionRows<'_>) -> Result<()> {
 }
 
 fn tokenize_row(
-    tokenizer: &crate::tokenize::encoder::Configured,
+    tokenizer: &crate::tokenize::Configured,
     format: &InstructionFormat,
     rows: &InstructionRows<'_>,
     options: &InstructionOptions,
@@ -185,7 +185,7 @@ fn non_empty<'a>(column: Option<&[Option<&'a str>]>, row: usize) -> Option<&'a s
 
 /// `_tokenize` before its EOS and BOS rules: nothing for an empty text.
 fn encode_part(
-    tokenizer: &crate::tokenize::encoder::Configured,
+    tokenizer: &crate::tokenize::Configured,
     text: Option<&str>,
     row: usize,
 ) -> Result<Vec<u32>> {

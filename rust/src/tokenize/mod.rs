@@ -11,12 +11,14 @@
 //! [`Encoder::encode_windows`] cuts long texts into overlapping windows, as axolotl's
 //! pretraining strategy asks `transformers` to.
 
+mod configured;
 mod encoder;
 pub mod instruction;
 mod template;
 mod windows;
 mod wrap;
 
+pub(crate) use configured::Configured;
 pub use encoder::{EncodeOptions, Encoder, Side, TokenLists};
 pub use instruction::{
     IGNORE_INDEX, InstructionFormat, InstructionOptions, InstructionRows, InstructionTokens,

@@ -15,7 +15,7 @@
 
 use crate::error::{Error, Location, Result};
 use crate::parallel;
-use crate::tokenize::encoder::{Configured, EncodeOptions, Encoder, TokenLists};
+use crate::tokenize::{Configured, EncodeOptions, Encoder, TokenLists};
 
 /// Texts encoded on one task of the pool.
 const PIECE_ROWS: usize = 64;

@@ -10,7 +10,7 @@
 
 use tokenizers::Tokenizer;
 
-use super::encoder::plain_encoding;
+use super::configured::plain_encoding;
 
 /// Sentinel ids for the probes: far above any vocabulary, so no special token is one.
 const SENTINEL: u32 = u32::MAX - 16;
