@@ -72,7 +72,10 @@ FULL = {
     "startup": ["--repeat", "5"],
     "read": ["--rows", "1000000", "--e2e"],
     "encoder": ["--mb", "10"],
-    "tokenize": ["--rows", "20000", "--e2e-rows", "100000"],
+    "tokenize": [
+        *("--rows", "20000", "--e2e-rows", "100000"),
+        *("--e2e-large-rows", "1000000"),
+    ],
     "chat": ["--rows", "5000", "--e2e-rows", "250000"],
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
     "dedupe": [],

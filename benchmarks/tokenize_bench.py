@@ -12,7 +12,8 @@ Runs in the axolotl venv (``scripts/venv.sh``) with our release build first on `
 * **End to end** (``--e2e-rows``): ``axolotl preprocess`` of the generated JSONL with the
   32k byte-level BPE, plugin off vs ``loader`` + ``tokenize``, and with deduplication on
   both sides (axolotl's ``dataset_exact_deduplication`` vs ours), through
-  ``e2e_bench.best_of``: wall, CPU, peak RSS and a digest of the prepared dataset.
+  ``e2e_bench.best_of``: wall, CPU, peak RSS and a digest of the prepared dataset; with
+  ``--e2e-large-rows``, plugin off vs ``loader`` + ``tokenize`` again at that size, once.
 
 Tokenizers are trained offline with ``tokenizers``' trainers (``tests/support/tokenizer_kit``):
 the tiny kit's BPE and a byte-level BPE, a Metaspace byte-fallback BPE and a Unigram, each
@@ -216,10 +217,34 @@ def end_to_end(args: argparse.Namespace, folders: dict[str, Path], work: Path) -
     }
 
 
+def end_to_end_large(args: argparse.Namespace, folders: dict, work: Path) -> dict:
+    """``axolotl preprocess`` of ``--e2e-large-rows`` rows, plugin off vs on, once each."""
+    data = gen_data.generate(args.e2e_large_rows, args.seed, 10_000, args.data_dir)
+    base = {
+        "work": work,
+        "model": work / "tiny" / "model",
+        "tokenizer": folders["byte-level-bpe"],
+        "data": data["jsonl"],
+        "env": bench_common.offline_env(),
+    }
+    fast = {"loader": True, "tokenize": True, "dedupe": False}
+    variants = [("plugin off", None, {}), ("loader + tokenize", fast, {})]
+    args.case_timeout = args.e2e_timeout
+    venv = Path(sys.executable).parent.parent
+    once = argparse.Namespace(**{**vars(args), "repeat": 1})
+    return {
+        "rows": args.e2e_large_rows,
+        "runs": e2e_bench.best_of(variants, venv, base, once),
+    }
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--e2e-rows", type=int, default=100_000, help="0: skip")
+    parser.add_argument(
+        "--e2e-large-rows", type=int, default=0, help="also off vs on at this size"
+    )
     parser.add_argument("--vocab", type=int, default=32_000)
     parser.add_argument("--tokenizers", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--threads", type=int, default=2, help="dataset_num_proc")
@@ -247,6 +272,8 @@ def main(argv: list[str]) -> int:
         report = {"rows": args.rows, "vocab": vocab, "alone": alone(args, folders)}
         if args.e2e_rows:
             report["e2e"] = end_to_end(args, folders, Path(tmp))
+        if args.e2e_rows and args.e2e_large_rows:
+            report["e2e_large"] = end_to_end_large(args, folders, Path(tmp))
     report["seconds"] = time.perf_counter() - started
     report["machine"] = bench_common.machine_info()
     report["ours"] = bench_common.ours_info(dict(os.environ))
