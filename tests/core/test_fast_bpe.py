@@ -50,6 +50,7 @@ def reshaped(kind: str, shape: str) -> str:
         tokenizer["pre_tokenizer"]["add_prefix_space"] = True
     elif shape == "llama3-split":
         tokenizer["pre_tokenizer"] = split_then_byte_level(LLAMA3_SPLIT)
+        tokenizer["model"]["ignore_merges"] = True  # as Llama 3's
     elif shape == "qwen2-nfc":
         tokenizer["normalizer"] = {"type": "NFC"}
         tokenizer["pre_tokenizer"] = split_then_byte_level(QWEN2_SPLIT)

@@ -12,8 +12,9 @@
 //!    or, for Llama-3's and Qwen2's regexes, a scanner with Oniguruma's classes ([`llama3`]);
 //!    `ByteLevel`'s prefix space per piece, then its GPT-2 regex as a scanner whose
 //!    character classes Oniguruma gives ([`gpt2`]);
-//! 3. each word's bytes are mapped to `ByteLevel`'s characters and given to the tokenizer's
-//!    own BPE model (`Model::tokenize`), once per distinct word: a per-thread cache keyed by
+//! 3. each distinct word is merged once per thread: by `tokenizers`' merge loop run on ids
+//!    with the model's own merges and ranks ([`merge`]), or, for a long word, by the model
+//!    itself (`Model::tokenize` on its `ByteLevel` characters); a per-thread cache keyed by
 //!    the word's bytes holds its ids.
 //!
 //! Truncation and the post-processor (BOS / EOS, ...) stay `tokenizers`' own
@@ -27,8 +28,10 @@ mod classes;
 mod gpt2;
 mod llama3;
 mod located;
+mod merge;
 mod normal;
 mod shape;
+mod steps;
 #[cfg(test)]
 mod tests;
 
@@ -41,26 +44,16 @@ use tokenizers::{Model, ModelWrapper, Tokenizer};
 
 use added::{AddedTokens, Piece};
 pub use check::ADVERSARIAL;
-use gpt2::Gpt2Scanner;
-use llama3::SplitScanner;
 pub use llama3::{LLAMA3_REGEX, QWEN2_REGEX};
 pub use located::{Located, char_offsets};
+use merge::Merges;
 use normal::Normal;
 pub use shape::{GPT2_REGEX, Step};
+use steps::{Compiled, apply, compile};
 
 /// Words cached per thread and encoder before the cache starts again (about 10 MB per
 /// thread at most, so a machine with many cores does not hold gigabytes of words).
 const CACHE_WORDS: usize = 1 << 17;
-
-/// The steps of [`shape::Step`] with their regexes compiled.
-enum Compiled {
-    Split(onig::Regex),
-    Scanned(SplitScanner),
-    ByteLevel {
-        add_prefix_space: bool,
-        scanner: Option<Gpt2Scanner>,
-    },
-}
 
 /// A byte-level BPE encoder equal to a tokenizer's `encode(text, add_special_tokens=False)`.
 pub struct FastBpe {
@@ -69,6 +62,7 @@ pub struct FastBpe {
     added: AddedTokens,
     steps: Vec<Compiled>,
     bpe: BPE,
+    merges: Merges,
     byte_chars: [char; 256],
     token_bytes: Vec<u32>,
     locates: bool,
@@ -111,6 +105,7 @@ impl FastBpe {
             added,
             steps: steps.iter().map(compile).collect::<Result<_, _>>()?,
             token_bytes: located::token_bytes(bpe),
+            merges: Merges::of(bpe, &byte_chars())?,
             bpe: bpe.clone(),
             byte_chars: byte_chars(),
         };
@@ -159,12 +154,7 @@ impl FastBpe {
                     ids.extend_from_slice(known);
                     continue;
                 }
-                let mapped: String = word
-                    .iter()
-                    .map(|&b| self.byte_chars[usize::from(b)])
-                    .collect();
-                let tokens = self.bpe.tokenize(&mapped).map_err(|err| err.to_string())?;
-                let word_ids: Vec<u32> = tokens.iter().map(|token| token.id).collect();
+                let word_ids = self.encode_word(word)?;
                 ids.extend_from_slice(&word_ids);
                 words.insert(word.to_vec(), word_ids);
             }
@@ -173,112 +163,29 @@ impl FastBpe {
     }
 }
 
-/// One pre-tokenizer step over every piece (byte ranges of `buffer`); empty pieces are
-/// dropped, as `tokenizers` drops them. A prefix space rewrites `buffer`.
-fn apply(
-    step: &Compiled,
-    buffer: &mut std::borrow::Cow<'_, str>,
-    pieces: &[(usize, usize)],
-) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(pieces.len() * 2);
-    match step {
-        Compiled::Split(regex) => {
-            for &(start, end) in pieces {
-                isolate(regex, buffer, start, end, &mut out);
-            }
+impl FastBpe {
+    /// The ids of a word the cache has not seen: by the merge loop on ids when it takes the
+    /// word, else by the model.
+    fn encode_word(&self, word: &[u8]) -> Result<Vec<u32>, String> {
+        let mapped = || -> String {
+            word.iter()
+                .map(|&b| self.byte_chars[usize::from(b)])
+                .collect()
+        };
+        if self.merges.whole_words_first
+            && let Some(id) = self.bpe.token_to_id(&mapped())
+        {
+            return Ok(vec![id]);
         }
-        Compiled::Scanned(scanner) => {
-            for &(start, end) in pieces {
-                scanner.split(buffer, start, end, &mut out);
-            }
+        if let Some(ids) = self.merges.word(word) {
+            return Ok(ids);
         }
-        Compiled::ByteLevel {
-            add_prefix_space,
-            scanner,
-        } => {
-            let prefixed = if *add_prefix_space {
-                prefix_spaces(buffer, pieces)
-            } else {
-                pieces.to_vec()
-            };
-            for (start, end) in prefixed {
-                match scanner {
-                    Some(scanner) => scanner.split(buffer, start, end, &mut out),
-                    None if start < end => out.push((start, end)),
-                    None => {}
-                }
-            }
-        }
+        let tokens = self
+            .bpe
+            .tokenize(&mapped())
+            .map_err(|err| err.to_string())?;
+        Ok(tokens.iter().map(|token| token.id).collect())
     }
-    out
-}
-
-/// Every piece that does not start with a space given one: a new buffer, and its pieces.
-fn prefix_spaces(
-    buffer: &mut std::borrow::Cow<'_, str>,
-    pieces: &[(usize, usize)],
-) -> Vec<(usize, usize)> {
-    let mut rewritten = String::with_capacity(buffer.len() + pieces.len());
-    let mut moved = Vec::with_capacity(pieces.len());
-    for &(start, end) in pieces {
-        let piece = &buffer[start..end];
-        let begin = rewritten.len();
-        if !piece.is_empty() && !piece.starts_with(' ') {
-            rewritten.push(' ');
-        }
-        rewritten.push_str(piece);
-        moved.push((begin, rewritten.len()));
-    }
-    *buffer = std::borrow::Cow::Owned(rewritten);
-    moved
-}
-
-/// Every match of `regex` in `buffer[start..end]` and every gap between them, in order,
-/// non-empty, as byte ranges of `buffer`.
-fn isolate(
-    regex: &onig::Regex,
-    buffer: &str,
-    start: usize,
-    end: usize,
-    out: &mut Vec<(usize, usize)>,
-) {
-    let text = &buffer[start..end];
-    let mut previous = 0;
-    for (found, stop) in regex.find_iter(text) {
-        if previous < found {
-            out.push((start + previous, start + found));
-        }
-        if found < stop {
-            out.push((start + found, start + stop));
-        }
-        previous = stop;
-    }
-    if previous < text.len() {
-        out.push((start + previous, end));
-    }
-}
-
-fn compile(step: &Step) -> Result<Compiled, String> {
-    let regex = |pattern: &str| {
-        onig::Regex::new(pattern).map_err(|err| format!("the regex {pattern:?}: {err}"))
-    };
-    Ok(match step {
-        Step::Split(pattern) => match SplitScanner::of(pattern) {
-            Some(scanner) => Compiled::Scanned(scanner?),
-            None => Compiled::Split(regex(pattern)?),
-        },
-        Step::ByteLevel {
-            add_prefix_space,
-            use_regex,
-        } => Compiled::ByteLevel {
-            add_prefix_space: *add_prefix_space,
-            scanner: if *use_regex {
-                Some(Gpt2Scanner::new()?)
-            } else {
-                None
-            },
-        },
-    })
 }
 
 /// `ByteLevel`'s byte → character table (GPT-2's `bytes_to_unicode`).

@@ -112,69 +112,46 @@ fn the_byte_table_is_gpt2s() {
     assert!(GPT2_REGEX.starts_with("'s|"));
 }
 
-/// Oniguruma's matches of GPT-2's regex in `text`.
-fn regex_split(regex: &onig::Regex, text: &str) -> Vec<(usize, usize)> {
-    regex.find_iter(text).collect()
-}
+/// A scanner's split of a whole text.
+type Split<'s> = Box<dyn Fn(&str) -> Vec<(usize, usize)> + 's>;
 
-fn scanner_split(scanner: &Gpt2Scanner, text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    scanner.split(text, 0, text.len(), &mut out);
-    out
-}
-
-#[test]
-fn the_gpt2_scanner_splits_as_oniguruma_on_generated_text() {
-    use rand::{Rng, SeedableRng};
-    let regex = onig::Regex::new(GPT2_REGEX).unwrap();
-    let scanner = Gpt2Scanner::new().unwrap();
-    let palette: Vec<char> = concat!(
-        " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{2028}\u{3000}\u{200b}\u{1c}\u{1f}",
-        "aZé\u{301}日ß٣5¾Ⅻ'srevmldSRE!?.,-_😀\u{200d}🇫\u{0}\u{7f}"
-    )
-    .chars()
-    .collect();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    for _ in 0..20_000 {
-        let length = rng.random_range(0..24);
-        let text: String = (0..length)
-            .map(|_| palette[rng.random_range(0..palette.len())])
-            .collect();
-        assert_eq!(
-            scanner_split(&scanner, &text),
-            regex_split(&regex, &text),
-            "{text:?}"
-        );
+/// The GPT-2 scanner, the Llama-3 and the Qwen2 one, each with its regex.
+fn scanners() -> Vec<(&'static str, Split<'static>)> {
+    let gpt2 = Gpt2Scanner::new().unwrap();
+    let mut all: Vec<(&str, Split<'static>)> = vec![(
+        GPT2_REGEX,
+        Box::new(move |text: &str| {
+            let mut out = Vec::new();
+            gpt2.split(text, 0, text.len(), &mut out);
+            out
+        }),
+    )];
+    for pattern in [LLAMA3_REGEX, QWEN2_REGEX] {
+        let scanner = SplitScanner::of(pattern).unwrap().unwrap();
+        all.push((
+            pattern,
+            Box::new(move |text: &str| {
+                let mut out = Vec::new();
+                scanner.split(text, 0, text.len(), &mut out);
+                out
+            }),
+        ));
     }
+    all
 }
 
-#[test]
-fn the_gpt2_scanner_splits_as_oniguruma_around_every_code_point() {
-    let regex = onig::Regex::new(GPT2_REGEX).unwrap();
-    let scanner = Gpt2Scanner::new().unwrap();
-    for c in (0..0x11_0000).step_by(7).filter_map(char::from_u32) {
-        for text in [
-            format!(" {c}{c}a"),
-            format!("a {c} \n"),
-            format!("'{c}  {c}1"),
-        ] {
-            assert_eq!(
-                scanner_split(&scanner, &text),
-                regex_split(&regex, &text),
-                "{text:?}"
-            );
+fn assert_splits_as_oniguruma(texts: &[String]) {
+    for (pattern, split) in scanners() {
+        let regex = onig::Regex::new(pattern).unwrap();
+        for text in texts {
+            let expected: Vec<(usize, usize)> = regex.find_iter(text).collect();
+            assert_eq!(split(text), expected, "{pattern}: {text:?}");
         }
     }
 }
 
-fn split_scanner_split(scanner: &SplitScanner, text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    scanner.split(text, 0, text.len(), &mut out);
-    out
-}
-
 #[test]
-fn the_llama3_and_qwen2_scanners_split_as_oniguruma_on_generated_text() {
+fn the_scanners_split_as_oniguruma_on_generated_text() {
     use rand::{Rng, SeedableRng};
     let palette: Vec<char> = concat!(
         " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{2028}\u{3000}\u{200b}\u{1c}\u{1f}",
@@ -182,44 +159,33 @@ fn the_llama3_and_qwen2_scanners_split_as_oniguruma_on_generated_text() {
     )
     .chars()
     .collect();
-    for pattern in [LLAMA3_REGEX, QWEN2_REGEX] {
-        let regex = onig::Regex::new(pattern).unwrap();
-        let scanner = SplitScanner::of(pattern).unwrap().unwrap();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        for _ in 0..20_000 {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let texts: Vec<String> = (0..20_000)
+        .map(|_| {
             let length = rng.random_range(0..24);
-            let text: String = (0..length)
+            (0..length)
                 .map(|_| palette[rng.random_range(0..palette.len())])
-                .collect();
-            assert_eq!(
-                split_scanner_split(&scanner, &text),
-                regex_split(&regex, &text),
-                "{text:?}"
-            );
-        }
-    }
+                .collect()
+        })
+        .collect();
+    assert_splits_as_oniguruma(&texts);
 }
 
 #[test]
-fn the_llama3_and_qwen2_scanners_split_as_oniguruma_around_every_code_point() {
-    for pattern in [LLAMA3_REGEX, QWEN2_REGEX] {
-        let regex = onig::Regex::new(pattern).unwrap();
-        let scanner = SplitScanner::of(pattern).unwrap().unwrap();
-        for c in (0..0x11_0000).step_by(7).filter_map(char::from_u32) {
-            for text in [
+fn the_scanners_split_as_oniguruma_around_every_code_point() {
+    let texts = (0..0x11_0000)
+        .step_by(7)
+        .filter_map(char::from_u32)
+        .flat_map(|c| {
+            [
                 format!(" {c}{c}a"),
                 format!("a\n{c} \n"),
                 format!("'{c}  {c}1"),
                 format!("{c}'{c}\r\n"),
-            ] {
-                assert_eq!(
-                    split_scanner_split(&scanner, &text),
-                    regex_split(&regex, &text),
-                    "{text:?}"
-                );
-            }
-        }
-    }
+            ]
+        })
+        .collect::<Vec<_>>();
+    assert_splits_as_oniguruma(&texts);
 }
 
 #[test]
