@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -237,14 +236,7 @@ def main(argv: list[str]) -> int:
         if args.e2e_rows:
             report["e2e"] = end_to_end(args, tokenizer, work)
     report["seconds"] = time.perf_counter() - started
-    report["machine"] = bench_common.machine_info()
-    report["ours"] = bench_common.ours_info(dict(os.environ))
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    raw = args.out_dir / "benchmarks-chat.json"
-    raw.write_text(json.dumps(report, indent=2) + "\n")
-    subprocess.run(
-        [args.report_python, str(HERE / "chat_report.py"), str(raw)], check=True
-    )
+    bench_common.save_and_render("chat", report, args.out_dir, args.report_python)
     return 0
 
 

@@ -297,14 +297,8 @@ def main(argv: list[str]) -> int:
         "repeat": args.repeat,
         "results": results,
         "seconds": time.perf_counter() - started,
-        "machine": bench_common.machine_info(),
-        "ours": bench_common.ours_info(dict(os.environ)),
     }
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    raw = args.out_dir / "benchmarks-encoder.json"
-    raw.write_text(json.dumps(report, indent=2) + "\n")
-    renderer = [args.report_python, str(HERE / "encoder_report.py"), str(raw)]
-    subprocess.run(renderer, check=True)  # matplotlib lives in the benchmark venv
+    bench_common.save_and_render("encoder", report, args.out_dir, args.report_python)
     return 0
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -244,13 +243,7 @@ def main(argv: list[str]) -> int:
         if args.e2e_rows:
             report["e2e"] = end_to_end(args, work)
     report["seconds"] = time.perf_counter() - started
-    report["machine"] = bench_common.machine_info()
-    report["ours"] = bench_common.ours_info(dict(os.environ))
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    raw = args.out_dir / "benchmarks-pretrain.json"
-    raw.write_text(json.dumps(report, indent=2) + "\n")
-    renderer = [args.report_python, str(HERE / "pretrain_report.py"), str(raw)]
-    subprocess.run(renderer, check=True)
+    bench_common.save_and_render("pretrain", report, args.out_dir, args.report_python)
     return 0
 
 

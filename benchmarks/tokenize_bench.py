@@ -275,13 +275,7 @@ def main(argv: list[str]) -> int:
         if args.e2e_rows and args.e2e_large_rows:
             report["e2e_large"] = end_to_end_large(args, folders, Path(tmp))
     report["seconds"] = time.perf_counter() - started
-    report["machine"] = bench_common.machine_info()
-    report["ours"] = bench_common.ours_info(dict(os.environ))
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    raw = args.out_dir / "benchmarks-tokenize.json"
-    raw.write_text(json.dumps(report, indent=2) + "\n")
-    renderer = [args.report_python, str(HERE / "tokenize_report.py"), str(raw)]
-    subprocess.run(renderer, check=True)  # matplotlib lives in the benchmark venv
+    bench_common.save_and_render("tokenize", report, args.out_dir, args.report_python)
     return 0
 
 
