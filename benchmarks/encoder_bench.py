@@ -233,7 +233,7 @@ def best(runs: list[dict]) -> dict:
     return min(ok, key=lambda r: r["seconds"]) if ok else runs[0]
 
 
-def measure(args: argparse.Namespace, work: Path) -> list[dict]:
+def measure(args: argparse.Namespace, work: Path) -> tuple[list[dict], dict[str, int]]:
     corpora = {}
     for name in args.corpora:
         make = {
@@ -243,10 +243,11 @@ def measure(args: argparse.Namespace, work: Path) -> list[dict]:
         }[name]
         corpora[name] = work / f"{name}.json"
         corpora[name].write_text(json.dumps(make(int(args.mb * 1e6))))
-    results = []
+    results, vocab = [], {}
     for name in args.tokenizers:
         print(f">> encoder: training {name}", file=sys.stderr, flush=True)
         tokenizer = train(name, work, args.train_mb)
+        vocab[name] = len(json.loads(tokenizer.read_text())["model"]["vocab"])
         for corpus, path in corpora.items():
             for implementation in IMPLEMENTATIONS:
                 for threads in (1, 2):
@@ -265,7 +266,7 @@ def measure(args: argparse.Namespace, work: Path) -> list[dict]:
                             **best(runs),
                         }
                     )
-    return results
+    return results, vocab
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -290,8 +291,9 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="encoder-bench-") as tmp:
-        results = measure(args, Path(tmp))
+        results, vocab = measure(args, Path(tmp))
     report = {
+        "vocab": vocab,
         "mb": args.mb,
         "train_mb": args.train_mb,
         "repeat": args.repeat,

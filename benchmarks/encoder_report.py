@@ -88,6 +88,13 @@ def _checks(report: dict) -> list[str]:
     return lines
 
 
+def _vocab(report: dict) -> str:
+    sizes = report.get("vocab") or {}
+    return (
+        ", ".join(f"{name} {size:,}" for name, size in sizes.items()) or "not recorded"
+    )
+
+
 def render(report: dict, png: Path, md: Path) -> str:
     machine = report["machine"]
     lines = [
@@ -103,7 +110,8 @@ def render(report: dict, png: Path, md: Path) -> str:
         "(Llama-3's `Split` regex, then `ByteLevel`; 128,000 asked, fewer if the text runs "
         "out of pairs). tiktoken gets the same regex and the same tokens, vocabulary ids as "
         f"merge ranks. Corpora of {report['mb']:g} MB each: `code` (the standard library in "
-        "~2 KB documents), `prose` (its docstrings), `alpaca` (generated rows). Best of "
+        "~2 KB documents), `prose` (its docstrings), `alpaca` (generated rows). "
+        f"Vocabularies as trained: {_vocab(report)}. Best of "
         f"{report['repeat']}. Ours: {report['ours'].get('version', '?')} "
         f"({report['ours'].get('profile', '?')} build). Machine: {machine['cpu']}, "
         f"{machine['cpus']} CPUs. Took {report['seconds']:.0f} s. Reproduce: "

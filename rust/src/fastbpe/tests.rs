@@ -48,9 +48,44 @@ fn every_other_component_is_declined_with_its_reason() {
             "fallback",
         ),
         (
+            "model",
+            json!({"type": "BPE", "continuing_subword_prefix": "##"}),
+            "continuing_subword_prefix",
+        ),
+        (
+            "model",
+            json!({"type": "BPE", "end_of_word_suffix": "</w>"}),
+            "end_of_word_suffix",
+        ),
+        (
             "added_tokens",
             json!([{"content": "x", "id": 1, "lstrip": true}]),
             "lstrip",
+        ),
+        (
+            "added_tokens",
+            json!([{"content": "x", "id": 1, "rstrip": true}]),
+            "rstrip",
+        ),
+        (
+            "added_tokens",
+            json!([{"content": "x", "id": 1, "single_word": true}]),
+            "single_word",
+        ),
+        (
+            "pre_tokenizer",
+            json!({"type": "Split", "pattern": {"String": " "}, "behavior": "Isolated"}),
+            "only regex",
+        ),
+        (
+            "pre_tokenizer",
+            json!({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Removed"}),
+            "behavior",
+        ),
+        (
+            "pre_tokenizer",
+            json!({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Isolated", "invert": true}),
+            "inverted",
         ),
     ];
     for (key, value, reason) in cases {
