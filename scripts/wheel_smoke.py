@@ -61,7 +61,7 @@ def check_installed_copy() -> None:
     assert build["version"] == axolotl_fast.__version__, build
     # The test-only hooks (cargo feature `test-hooks`) never ship.
     assert "test-hooks" not in build["features"], build
-    for hook in ("_raise_core_error", "_mark_pool_used"):
+    for hook in ("_raise_core_error", "_mark_pool_used", "_char_offsets"):
         assert not hasattr(_core, hook), f"the release wheel has the test hook {hook}"
 
 

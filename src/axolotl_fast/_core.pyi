@@ -15,6 +15,7 @@ __all__ = [
     "Reader",
     "__version__",
     "_after_fork_in_child",
+    "_char_offsets",
     "_mark_pool_used",
     "_raise_core_error",
     "build_info",
@@ -38,6 +39,12 @@ def _after_fork_in_child() -> None:
 # Test hooks: present only in builds with the cargo feature `test-hooks`
 # (`maturin develop --features test-hooks`, as the test command builds); release wheels,
 # built with `features = ["python"]` alone, do not have them (see rust/src/py/test_hooks.rs).
+
+def _char_offsets(
+    encoder: Encoder, text: str, split_special_tokens: bool
+) -> tuple[list[int], list[tuple[int, int]], bool]:
+    """``(ids, character offsets, by the fast encoder)`` of ``text`` as the chat-template path
+    encodes it: no special tokens added, no truncation (a test hook)."""
 
 def _mark_pool_used() -> None:
     """Record that the thread pool has run, as a parallel kernel does (a test hook)."""

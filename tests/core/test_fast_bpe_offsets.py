@@ -23,9 +23,6 @@ from tokenizers import Tokenizer, processors
 from axolotl_fast import Encoder, _core
 from support.profiles import examples
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core, "_char_offsets"), reason="needs the test-hooks build"
-)
 SHAPES = [
     ("byte-level-bpe", "as trained"),
     ("byte-level-bpe", "llama3-split"),
