@@ -43,8 +43,10 @@ def _after_fork_in_child() -> None:
 def _char_offsets(
     encoder: Encoder, text: str, split_special_tokens: bool
 ) -> tuple[list[int], list[tuple[int, int]], bool]:
-    """``(ids, character offsets, by the fast encoder)`` of ``text`` as the chat-template path
-    encodes it: no special tokens added, no truncation (a test hook)."""
+    """``(ids, character offsets, by the fast encoder)`` of ``text`` (a test hook).
+
+    As the chat-template path encodes it: no special tokens added, no truncation.
+    """
 
 def _mark_pool_used() -> None:
     """Record that the thread pool has run, as a parallel kernel does (a test hook)."""
