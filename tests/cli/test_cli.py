@@ -207,6 +207,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
     sections = (
         "startup",
         "read",
+        "encoder",
         "tokenize",
         "chat",
         "pretrain",
@@ -220,6 +221,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
     assert "Packed batches of every case that makes them: identical." in report
     assert "Losses of every step, plugin on vs off: identical." in report
     assert "output of every case: **DIFFERENT**" not in report
+    assert "ours' ids equal HF's" in report and "DIFFER FROM" not in report
     assert "Prepared dataset, plugin on vs off: identical." in report
     assert "mode quick" in report and Path(wheel).name in report
     charts = {Path(chart).name for chart in summary["charts"]}
@@ -227,6 +229,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
         f"benchmarks-{name}.png"
         for name in (
             "read",
+            "encoder",
             "tokenize",
             "chat",
             "pretrain",
