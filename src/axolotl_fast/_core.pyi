@@ -23,6 +23,7 @@ __all__ = [
     "pack",
     "pad_feature",
     "read",
+    "row_keys",
     "source_files",
     "tokenize_chats",
     "varlen_boundaries",
@@ -107,6 +108,14 @@ def read(
     schema: pa.Schema | None = None,
 ) -> Reader:
     """Open local files for streaming (see ``axolotl_fast.read``)."""
+
+def row_keys(
+    batches: list[pa.RecordBatch],
+    columns: list[str] | None = None,
+    hash: str = "xxh3_128",
+    num_threads: int | None = None,
+) -> pa.FixedSizeBinaryArray:
+    """The 16-byte key of every row of ``batches``, in order (``fixed_size_binary(16)``)."""
 
 def pack(
     lengths: list[pa.Array],

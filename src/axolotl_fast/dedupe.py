@@ -23,7 +23,7 @@ import pyarrow as pa
 from axolotl_fast import _core
 from axolotl_fast.errors import InvalidArgumentError
 
-__all__ = ["HASHES", "DedupeResult", "HashSet", "dedupe"]
+__all__ = ["HASHES", "DedupeResult", "HashSet", "dedupe", "row_keys"]
 
 HASHES = ("xxh3_128", "sha256")
 DEFAULT_HASH = "xxh3_128"
@@ -164,6 +164,46 @@ def dedupe(
     indices = _as_numpy(_insert(seen, source, columns, num_threads))
     num_rows = source.rows_seen
     return DedupeResult(indices, num_rows, num_rows - len(indices), seen)
+
+
+def row_keys(
+    data: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    hash: str = DEFAULT_HASH,
+    num_threads: int | None = None,
+) -> pa.FixedSizeBinaryArray:
+    """The 16-byte key of every row, in row order, without deduplicating.
+
+    The key is the one :func:`dedupe` and :class:`HashSet` use for the row: equal rows have
+    equal keys, and ``key in seen`` (the ``bytes`` of one value) asks a :class:`HashSet`
+    made with the same ``hash``. Keys let rows be deduplicated elsewhere, e.g. shuffled by
+    key across the workers of a cluster while the rows stay put.
+
+    Args:
+        data: As for :func:`dedupe` (an HF ``Dataset`` in its indices mapping's order).
+        columns: The columns that make a row, in order; all of them by default.
+        hash: ``"xxh3_128"`` (default) or ``"sha256"``.
+        num_threads: Hashing threads; by default ``AXOLOTL_FAST_NUM_THREADS`` or the CPUs.
+
+    Returns:
+        A ``fixed_size_binary(16)`` array, one key per row.
+
+    Raises:
+        InvalidArgumentError: A missing column, a column type that cannot be hashed, or
+            an unknown hash.
+        TypeError: ``data`` is none of the accepted kinds.
+    """
+    if columns is not None and len(columns) == 0:
+        raise InvalidArgumentError.for_value("columns", "name at least one column")
+    names = list(columns) if columns is not None else None
+    parts = []
+    for batches, order in _RowBatches.of(data).groups():
+        keys = _core.row_keys(batches, names, hash, num_threads)
+        parts.append(keys.take(order) if order is not None else keys)
+    if not parts:
+        return pa.array([], pa.binary(16))
+    return pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
 
 
 def _insert(

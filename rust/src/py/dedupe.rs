@@ -7,7 +7,9 @@
 
 use std::path::PathBuf;
 
-use arrow::array::{Array, ArrayData, BooleanArray, Int64Array, RecordBatch, UInt64Array};
+use arrow::array::{
+    Array, ArrayData, BooleanArray, FixedSizeBinaryBuilder, Int64Array, RecordBatch, UInt64Array,
+};
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
 
@@ -142,6 +144,32 @@ fn order_array(data: ArrayData) -> Result<UInt64Array, Error> {
         ));
     }
     Ok(UInt64Array::from(data))
+}
+
+/// The 16-byte key of every row of ``batches``, in order, as a pyarrow
+/// ``fixed_size_binary(16)`` array: the key a ``HashSet`` made with ``hash`` holds for the row
+/// (its 128 bits little-endian, as ``HashSet.contains_key`` takes them).
+#[pyfunction]
+#[pyo3(name = "row_keys", signature = (batches, columns=None, hash="xxh3_128", num_threads=None))]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands over owned arguments
+pub fn row_keys_py(
+    py: Python<'_>,
+    batches: Vec<PyArrowType<RecordBatch>>,
+    columns: Option<Vec<String>>,
+    hash: &str,
+    num_threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let batches: Vec<RecordBatch> = batches.into_iter().map(|b| b.0).collect();
+    let kind = hash.parse::<HashKind>()?;
+    let threads = threads(num_threads)?;
+    let keys = py.detach(|| dedupe::row_keys(&batches, columns.as_deref(), kind, threads))?;
+    let mut column = FixedSizeBinaryBuilder::with_capacity(keys.len(), 16);
+    for key in keys {
+        column
+            .append_value(key.to_le_bytes())
+            .map_err(|err| Error::Internal(format!("a 16-byte key column: {err}")))?;
+    }
+    Ok(column.finish().into_data().to_pyarrow(py)?.unbind())
 }
 
 fn threads(requested: Option<usize>) -> Result<usize, Error> {

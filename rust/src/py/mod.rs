@@ -33,7 +33,7 @@ mod _core {
     #[pymodule_export]
     use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]
-    use super::dedupe::PyHashSet;
+    use super::dedupe::{PyHashSet, row_keys_py};
     #[pymodule_export]
     use super::pack::pack;
     #[pymodule_export]
