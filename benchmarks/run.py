@@ -55,16 +55,11 @@ PARTS = (
     "dedupe",
     "pack-collate",
 )
-SECTIONS = (
-    "startup",
-    "read",
-    "encoder",
-    "tokenize",
-    "chat",
-    "pretrain",
-    "dedupe",
-    "pack",
-    "collate",
+# The report's sections, in order: every part's, with pack-collate's two.
+SECTIONS = tuple(
+    section
+    for part in PARTS
+    for section in (("pack", "collate") if part == "pack-collate" else (part,))
 )
 
 

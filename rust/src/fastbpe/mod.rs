@@ -98,6 +98,7 @@ impl FastBpe {
                 }
             )
         });
+        let byte_chars = byte_chars();
         let fast = FastBpe {
             id: next_id(),
             locates: normal.is_identity() && !prefix_space,
@@ -105,9 +106,9 @@ impl FastBpe {
             added,
             steps: steps.iter().map(compile).collect::<Result<_, _>>()?,
             token_bytes: located::token_bytes(bpe),
-            merges: Merges::of(bpe, &byte_chars())?,
+            merges: Merges::of(bpe, &byte_chars)?,
             bpe: bpe.clone(),
-            byte_chars: byte_chars(),
+            byte_chars,
         };
         check::against(&fast, tokenizer)?;
         Ok(fast)
@@ -161,9 +162,7 @@ impl FastBpe {
             Ok(())
         })
     }
-}
 
-impl FastBpe {
     /// The ids of a word the cache has not seen: by the merge loop on ids when it takes the
     /// word, else by the model.
     fn encode_word(&self, word: &[u8]) -> Result<Vec<u32>, String> {
