@@ -234,6 +234,11 @@ class HashSet:
     ) -> pa.Int64Array:
         """Add the rows of ``batches``; return the indices of those not seen before."""
 
+    def insert_new_keys(
+        self, keys: pa.FixedSizeBinaryArray, first_index: int = 0
+    ) -> pa.Int64Array:
+        """Add 16-byte keys in order; return the positions of those not seen before."""
+
     def save(self, path: str | PathLike[str]) -> None:
         """Write the set to ``path`` (atomically)."""
 

@@ -95,6 +95,25 @@ class HashSet:
         """Add the rows of ``data`` (as :func:`dedupe` takes it); return how many were new."""
         return len(_insert(self, data, columns, None))
 
+    def insert_keys(self, keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Add 16-byte keys (as :func:`row_keys` gives them) in order.
+
+        Returns:
+            The positions in ``keys`` of the keys not in the set before, ascending (a key
+            repeated within ``keys`` counts once, at its first position).
+
+        Raises:
+            InvalidArgumentError: ``keys`` is not a ``fixed_size_binary(16)`` array without
+                nulls.
+        """
+        if isinstance(keys, pa.ChunkedArray):
+            keys = (
+                keys.combine_chunks()
+                if keys.num_chunks
+                else pa.array([], pa.binary(16))
+            )
+        return _as_numpy(self._core.insert_new_keys(keys))
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the set to ``path`` (versioned, checksummed, written atomically)."""
         self._core.save(os.fspath(path))

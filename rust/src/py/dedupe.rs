@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use arrow::array::{
-    Array, ArrayData, BooleanArray, FixedSizeBinaryBuilder, Int64Array, RecordBatch, UInt64Array,
+    Array, ArrayData, BooleanArray, FixedSizeBinaryArray, FixedSizeBinaryBuilder, Int64Array,
+    RecordBatch, UInt64Array,
 };
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
@@ -115,6 +116,25 @@ impl PyHashSet {
         Ok(Int64Array::from(kept).into_data().to_pyarrow(py)?.unbind())
     }
 
+    /// Adds 16-byte keys (as ``row_keys`` gives them) in order and returns the positions of
+    /// those not seen before, plus ``first_index``, as a pyarrow ``int64`` array.
+    ///
+    /// Args:
+    ///     keys: A pyarrow ``fixed_size_binary(16)`` array without nulls.
+    ///     first_index: Added to every returned position.
+    #[pyo3(signature = (keys, first_index=0))]
+    fn insert_new_keys(
+        &mut self,
+        py: Python<'_>,
+        keys: PyArrowType<ArrayData>,
+        first_index: i64,
+    ) -> PyResult<Py<PyAny>> {
+        let keys = key_values(keys.0)?;
+        let seen = &mut self.seen;
+        let kept = py.detach(|| seen.insert_new(&keys, None, first_index))?;
+        Ok(Int64Array::from(kept).into_data().to_pyarrow(py)?.unbind())
+    }
+
     /// Writes the set to ``path`` (atomically).
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         Ok(py.detach(|| self.seen.save(&path))?)
@@ -131,6 +151,30 @@ impl PyHashSet {
     fn copy(&self) -> Self {
         self.clone()
     }
+}
+
+/// The keys of a ``fixed_size_binary(16)`` array, read little-endian as ``row_keys`` wrote them.
+fn key_values(data: ArrayData) -> Result<Vec<u128>, Error> {
+    let wanted = arrow::datatypes::DataType::FixedSizeBinary(16);
+    if data.null_count() > 0 || data.data_type() != &wanted {
+        return Err(Error::invalid_argument(
+            "keys",
+            format!(
+                "expected a fixed_size_binary(16) array without nulls, got {}",
+                data.data_type()
+            ),
+        ));
+    }
+    let keys = FixedSizeBinaryArray::from(data);
+    Ok(keys
+        .iter()
+        .flatten()
+        .map(|bytes| {
+            let mut key = [0u8; 16];
+            key.copy_from_slice(bytes);
+            u128::from_le_bytes(key)
+        })
+        .collect())
 }
 
 fn order_array(data: ArrayData) -> Result<UInt64Array, Error> {

@@ -6,7 +6,15 @@ The same group is ``axolotl fast ...`` inside axolotl's command line (an
 ``axolotl.cli_commands`` entry point).
 """
 
-from axolotl_fast.cli import bench, convert, doctor, inspect, pack_stats
+from axolotl_fast.cli import bench, convert, doctor, inspect, pack_stats, prepare
 from axolotl_fast.cli.app import main
 
-__all__ = ["bench", "convert", "doctor", "inspect", "main", "pack_stats"]
+__all__ = [
+    "bench",
+    "convert",
+    "doctor",
+    "inspect",
+    "main",
+    "pack_stats",
+    "prepare",
+]

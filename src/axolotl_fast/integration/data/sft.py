@@ -3,20 +3,18 @@
 Each method names the function of ``axolotl/utils/data/sft.py`` it mirrors; the bodies call
 axolotl's public functions in the same order with the same arguments. The differences:
 
-* with ``loader`` on, :func:`axolotl_fast.hf.dataset.read_entry` reads the entry's plan (the
-  split axolotl would pick) where axolotl calls ``load_dataset_with_config``;
-* with ``tokenize`` on, an entry whose strategy has a fast path is tokenized by
-  :class:`~axolotl_fast.integration.data.tokenize_step.TokenizeStep` where axolotl calls
-  ``get_dataset_wrapper`` (other entries keep axolotl's strategy);
-* with ``tokenize`` on, the long-sequence and packing passes after the merge are computed on
-  the Arrow columns (:class:`~axolotl_fast.integration.data.prepare_passes.PreparePasses`);
-* with ``dedupe`` on, :mod:`~axolotl_fast.integration.data.dedupe_step` deduplicates where
-  axolotl's ``dataset_exact_deduplication`` would;
+* ``loader``: :func:`axolotl_fast.hf.dataset.read_entry` reads the entry's plan (the split
+  axolotl would pick) where axolotl calls ``load_dataset_with_config``;
+* ``tokenize``: :class:`~axolotl_fast.integration.data.tokenize_step.TokenizeStep` tokenizes
+  an entry whose strategy has a fast path where axolotl calls ``get_dataset_wrapper``, and
+  :class:`~axolotl_fast.integration.data.prepare_passes.PreparePasses` computes the
+  long-sequence and packing passes after the merge on the Arrow columns;
+* ``dedupe``: :mod:`~axolotl_fast.integration.data.dedupe_step` deduplicates where axolotl's
+  ``dataset_exact_deduplication`` would;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key).
 
-Streaming configs run :class:`~axolotl_fast.integration.data.sft_streaming.StreamingSftPipeline`,
-a subclass: entries are read as ``IterableDataset``s and, as in axolotl, not weighted,
-filtered, packed or saved.
+Streaming configs run the subclass :class:`~.sft_streaming.StreamingSftPipeline`: entries are
+read as ``IterableDataset``s and, as in axolotl, not weighted, filtered, packed or saved.
 """
 
 from __future__ import annotations
@@ -293,7 +291,6 @@ class SftPipeline:
         streaming: bool = False,
     ) -> tuple:
         """``_load_and_process_single_dataset``: read, shard, weight, tokenize."""
-        from axolotl.utils.data.wrappers import get_dataset_wrapper
         from datasets import Dataset
 
         seed = self.cfg.seed
@@ -305,18 +302,31 @@ class SftPipeline:
             dataset = iterable_dataset(plan)
         else:
             dataset = self.read(plan)
-        base_type, prompt_style = parse_dataset_type(ds_cfg.type)
-        if ds_cfg.shards:
-            shards_idx = ds_cfg.get("shards_idx", 0)
+        if ds_cfg.shards:  # shards_idx defaults to 0, as in axolotl
             dataset = dataset.shuffle(seed=seed).shard(
-                num_shards=ds_cfg.shards, index=shards_idx
+                ds_cfg.shards, ds_cfg.shards_idx or 0
             )
         if not streaming:
             dataset = apply_weight(dataset, ds_cfg, seed)
-        if self.tokenizing is not None and not streaming:
+        return self.tokenize_entry(ds_cfg, dataset, tokenizer, processor, split)
+
+    def tokenize_entry(
+        self,
+        ds_cfg: DictDefault,
+        dataset: Any,
+        tokenizer: Any,
+        processor: Any,
+        split: str,
+    ) -> tuple:
+        """Our tokenization of an entry, else axolotl's (row by row: Ray runs it per block)."""
+        from axolotl.utils.data.wrappers import get_dataset_wrapper
+        from datasets import Dataset
+
+        if self.tokenizing is not None and isinstance(dataset, Dataset):  # not streamed
             done = self.tokenizing.run(ds_cfg, dataset, split, processor)
             if done.dataset is not None:
                 return done.dataset, done.prompter
+        base_type, prompt_style = parse_dataset_type(ds_cfg.type)
         return get_dataset_wrapper(
             dataset_config=ds_cfg,
             tokenizer=tokenizer,

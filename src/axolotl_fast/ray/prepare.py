@@ -1,0 +1,333 @@
+"""``prepare``: an axolotl config's prepared dataset, made on a Ray cluster.
+
+For each split (``datasets``, then ``test_datasets``) the driver runs four Ray Data stages and
+times each one:
+
+1. **read + tokenize**: one read task per entry (:func:`~.stages.read_entry_blocks`), then an
+   actor pool running the plugin's tokenization (:class:`~.stages.Tokenize`); materialized.
+   A small aggregation counts each call's rows, from which the driver computes every row's
+   rank in the merged split (:func:`~axolotl_fast.ray.order.merged_ranks`);
+2. **passes + keys**: ranks, axolotl's long-sequence and packing passes, 16-byte keys
+   (:func:`~.stages.passes_block`); materialized;
+3. **dedupe**: only (key, rank) pairs are shuffled, by key shard; each shard keeps the lowest
+   rank per key (:func:`~.stages.dedupe_shard`); the dropped ranks come back to the driver;
+4. **write**: the kept rows are routed by rank range to output shards, each sorted and
+   written (:func:`~.stages.write_group`); the manifest is written last
+   (:mod:`axolotl_fast.ray.output`), then the key shards' sets are committed.
+
+The dataset is written where the plugin's ``load_datasets`` looks for the split's prepared
+dataset, so ``axolotl train`` with the same config loads it instead of preparing one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from axolotl_fast.ray.job import SplitJob, split_jobs
+from axolotl_fast.ray.order import MergeOrder, merged_ranks
+from axolotl_fast.ray.output import OutputDir, ShardWritten
+from axolotl_fast.ray.seen import SeenStore
+from axolotl_fast.ray.stages import (
+    ENTRY,
+    INPUTS,
+    NO_TRAINABLE_START,
+    OUT,
+    RANK,
+    SHARD,
+    SPLIT,
+    START,
+    Tokenize,
+    dedupe_shard,
+    drop_and_route,
+    key_shards,
+    passes_block,
+    read_entry_blocks,
+    write_group,
+)
+
+__all__ = ["PrepareOptions", "SplitSummary", "prepare_splits"]
+
+LOG = logging.getLogger(__name__)
+# Rows per output shard, about what save_to_disk's 500 MB shards hold for tokenized rows.
+DEFAULT_ROWS_PER_OUTPUT = 250_000
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    """How ``prepare`` runs.
+
+    Attributes:
+        key_shards: Dedupe key shards (the reduce tasks of stage 3; fixed for a seen dir).
+        seen_dir: Where the key shards' sets are kept between runs, or ``None``.
+        block_rows: Rows per block of the read stage (the unit of tokenize calls).
+        tokenize_actors: Actors in the tokenize pool (default: the cluster's CPUs).
+        output_shards: Arrow files per split (default: ``num_dataset_shards_to_save``, else
+            one per :data:`DEFAULT_ROWS_PER_OUTPUT` rows).
+        overwrite: Prepare again when the prepared dataset exists.
+    """
+
+    key_shards: int = 64
+    seen_dir: str | None = None
+    block_rows: int = 10_000
+    tokenize_actors: int | None = None
+    output_shards: int | None = None
+    overwrite: bool = False
+
+
+@dataclass
+class SplitSummary:
+    """What ``prepare`` did with one split: rows per step, seconds per stage."""
+
+    split: str
+    path: str
+    rows_read: int = 0
+    rows_tokenized: int = 0
+    dropped_by_passes: int = 0
+    dropped_duplicates: int = 0
+    rows_written: int = 0
+    bytes_written: int = 0
+    output_shards: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data."""
+        return dict(self.__dict__)
+
+
+def prepare_splits(cfg: Any, options: PrepareOptions) -> list[SplitSummary]:
+    """Prepare every split of ``cfg`` on the connected Ray cluster.
+
+    Raises:
+        ConfigError: The config cannot be prepared on Ray (the message says why).
+    """
+    import ray
+
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return [_prepare_split(job, options, cpus) for job in split_jobs(cfg, options)]
+
+
+def _prepare_split(job: SplitJob, options: PrepareOptions, cpus: int) -> SplitSummary:
+    summary = SplitSummary(job.settings.split, job.final)
+    run_id = uuid.uuid4().hex[:12]
+    output = OutputDir(job.final, run_id)
+    if output.exists() and not options.overwrite:
+        summary.skipped = "already prepared (use --overwrite to prepare again)"
+        return summary
+    store = SeenStore(options.seen_dir, options.key_shards, run_id)
+    store.check()
+    output.begin()
+    try:
+        _run_stages(job, options, cpus, output, store, summary)
+    except BaseException:
+        output.abandon()
+        store.discard()
+        raise
+    store.commit()
+    return summary
+
+
+def _run_stages(
+    job: SplitJob,
+    options: PrepareOptions,
+    cpus: int,
+    output: OutputDir,
+    store: SeenStore,
+    summary: SplitSummary,
+) -> None:
+    import ray.data
+
+    import ray
+
+    settings = job.settings
+    clock = _Clock(summary.seconds)
+    entries = ray.data.from_items(
+        [{"entry": i} for i in range(len(settings.entries))],
+        override_num_blocks=len(settings.entries),
+    )
+    # Materialized, so that the read is its own stage: fused into the tokenize actors, the
+    # blocks of one entry would all be tokenized by the one actor that read them.
+    blocks = entries.map_batches(
+        read_entry_blocks,
+        batch_format="pyarrow",
+        batch_size=1,
+        fn_kwargs={"settings": settings},
+    ).materialize()
+    tokenized = blocks.map_batches(
+        Tokenize,
+        batch_format="pyarrow",
+        batch_size=None,
+        fn_constructor_kwargs={"settings": settings},
+        concurrency=options.tokenize_actors or cpus,
+    ).materialize()
+    del blocks
+    calls = _calls(tokenized)
+    clock.lap("read+tokenize")
+    summary.rows_read = int(sum(c["inputs"] for c in calls))
+    positions, entry_rows = _positions(calls, len(settings.entries))
+    summary.rows_tokenized = int(sum(entry_rows))
+    ranks = merged_ranks(entry_rows, MergeOrder.of(job.cfg))
+    passed = tokenized.map_batches(
+        passes_block,
+        batch_format="pyarrow",
+        batch_size=None,
+        fn_kwargs={
+            "settings": settings,
+            "positions": positions,
+            "ranks": ray.put(ranks),
+        },
+    ).materialize()
+    del tokenized
+    kept_rows = passed.count()
+    summary.dropped_by_passes = summary.rows_tokenized - kept_rows
+    if kept_rows == 0 and summary.rows_tokenized:
+        _raise_if_nothing_trainable(job)
+    clock.lap("passes+keys")
+    dropped = np.empty(0, dtype=np.int64)
+    if settings.dedupe and kept_rows:
+        dropped = _dedupe(passed, options.key_shards, store)
+    summary.dropped_duplicates = len(dropped)
+    clock.lap("dedupe")
+    outputs = _output_count(job, options, kept_rows - len(dropped))
+    written = _write(passed, dropped, len(ranks), outputs, output, settings.threads)
+    output.finish(written, _features_of(passed), _split_name(calls))
+    clock.lap("write")
+    summary.rows_written = sum(w.rows for w in written)
+    summary.bytes_written = sum(w.nbytes for w in written)
+    summary.output_shards = len(written)
+
+
+def _calls(tokenized: Any) -> list[dict]:
+    """Each tokenize call: its entry, first input row, input rows and output rows."""
+    from ray.data.aggregate import Count, Max
+
+    counts = tokenized.groupby([ENTRY, START, SPLIT]).aggregate(Count(), Max(INPUTS))
+    return [
+        {
+            "entry": row[ENTRY],
+            "start": row[START],
+            "split": row[SPLIT] or None,
+            "rows": row["count()"],
+            "inputs": row[f"max({INPUTS})"],
+        }
+        for row in counts.take_all()
+    ]
+
+
+def _positions(calls: list[dict], entries: int) -> tuple[dict, list[int]]:
+    """Each call's first position in the entries' concatenation; each entry's row count."""
+    positions = {}
+    entry_rows = [0] * entries
+    for call in sorted(calls, key=lambda c: (c["entry"], c["start"])):
+        entry_rows[call["entry"]] += call["rows"]
+    offsets = np.cumsum([0, *entry_rows[:-1]]).tolist()
+    running = dict(enumerate(offsets))
+    for call in sorted(calls, key=lambda c: (c["entry"], c["start"])):
+        positions[(call["entry"], call["start"])] = running[call["entry"]]
+        running[call["entry"]] += call["rows"]
+    return positions, entry_rows
+
+
+def _dedupe(passed: Any, shards: int, store: SeenStore) -> np.ndarray:
+    """Shuffle (key, rank) pairs by key shard; return the ranks to drop, sorted."""
+    keys = passed.map_batches(
+        key_shards,
+        batch_format="pyarrow",
+        batch_size=None,
+        fn_kwargs={"shards": shards},
+    )
+    dropped = keys.groupby(SHARD).map_groups(
+        dedupe_shard, batch_format="pyarrow", fn_kwargs={"store": store}
+    )
+    parts = [
+        np.asarray(batch[RANK], dtype=np.int64)
+        for batch in dropped.iter_batches(batch_format="numpy", batch_size=None)
+    ]
+    return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+
+def _write(
+    passed: Any,
+    dropped: np.ndarray,
+    ranks: int,
+    outputs: int,
+    output: OutputDir,
+    threads: int,
+) -> list[ShardWritten]:
+    import ray
+
+    routed = passed.map_batches(
+        drop_and_route,
+        batch_format="pyarrow",
+        batch_size=None,
+        fn_kwargs={"dropped": ray.put(dropped), "ranks": ranks, "outputs": outputs},
+    )
+    written = routed.groupby(OUT).map_groups(
+        write_group,
+        batch_format="pyarrow",
+        fn_kwargs={"output": output, "outputs": outputs, "threads": threads},
+    )
+    return [
+        ShardWritten(
+            row["shard"],
+            row["filename"],
+            row["rows"],
+            row["nbytes"],
+            json.loads(row["features"]),
+        )
+        for row in written.take_all()
+    ]
+
+
+def _split_name(calls: list[dict]) -> str | None:
+    """The split ``merge_datasets`` leaves: a single entry's, none for a concatenation."""
+    entries = {call["entry"] for call in calls}
+    names = {call["split"] for call in calls}
+    return names.pop() if len(entries) == 1 and len(names) == 1 else None
+
+
+def _features_of(passed: Any) -> Any:
+    """The features of the prepared rows (for a split left with none)."""
+    from axolotl_fast.ray.output import hf_features
+
+    schema = passed.schema().base_schema
+    table = schema.empty_table()
+    return hf_features(
+        table.drop_columns([c for c in table.column_names if c.startswith("__af_")])
+    )
+
+
+def _output_count(job: SplitJob, options: PrepareOptions, rows: int) -> int:
+    wanted = options.output_shards or job.cfg.get("num_dataset_shards_to_save")
+    if wanted:
+        return max(1, int(wanted))
+    return max(1, -(-rows // DEFAULT_ROWS_PER_OUTPUT))
+
+
+def _raise_if_nothing_trainable(job: SplitJob) -> None:
+    """Every row was dropped by the passes: axolotl raises its error then (with packing)."""
+    if job.cfg.get("sample_packing"):
+        raise ValueError(
+            f"{NO_TRAINABLE_START}: every row of the {job.settings.split} split was "
+            "dropped (see axolotl's message for this config)."
+        )
+
+
+class _Clock:
+    """Seconds per stage, into a summary's ``seconds``."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self.last, 3)
+        self.last = now
