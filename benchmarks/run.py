@@ -16,6 +16,8 @@ its tables and PNG charts (and the raw JSON) into ``--out-dir``:
   ours, then ``axolotl preprocess`` end to end (axolotl venv);
 * ``pretrain``: one buffer of a packed ``pretraining_dataset`` stream through axolotl's
   ``encode_packed_streaming`` and ours, then ``axolotl train`` on the stream (axolotl venv);
+* ``ray``: ``axolotl-fast prepare --ray`` against the plugin's ``axolotl preprocess`` on the
+  same CPUs, per stage (axolotl venv);
 * ``dedupe``: ours against axolotl, fast-axolotl, polars and duckdb;
 * ``pack-collate``: packing against axolotl's sampler, TRL, numba and fast-axolotl, and
   collation against axolotl's, HF's and fast-axolotl's collators.
@@ -52,6 +54,7 @@ PARTS = (
     "tokenize",
     "chat",
     "pretrain",
+    "ray",
     "dedupe",
     "pack-collate",
 )
@@ -73,6 +76,7 @@ FULL = {
     ],
     "chat": ["--rows", "5000", "--e2e-rows", "250000"],
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
+    "ray": ["--rows", "1000000", "5000000"],
     "dedupe": [],
     "pack-collate": [],
 }
@@ -86,6 +90,7 @@ QUICK = {
     ],
     "chat": ["--rows", "200", "--e2e-rows", "500", "--vocab", "2000"],
     "pretrain": ["--buffer-rows", "500", "--e2e-rows", "500", "--steps", "3"],
+    "ray": ["--rows", "2000", "--vocab", "2000"],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
 }
@@ -103,6 +108,7 @@ def part_args(
         "tokenize": ["--report-python", bench_python],
         "chat": ["--report-python", bench_python],
         "pretrain": ["--report-python", bench_python],
+        "ray": ["--report-python", bench_python],
         "dedupe": ["--axolotl-python", axolotl_python],
         "pack-collate": [
             "--axolotl-python",
@@ -115,7 +121,7 @@ def part_args(
 
 
 def part_python(part: str, bench_python: str, axolotl_python: str) -> str:
-    axolotl_parts = ("startup", "encoder", "tokenize", "chat", "pretrain")
+    axolotl_parts = ("startup", "encoder", "tokenize", "chat", "pretrain", "ray")
     return axolotl_python if part in axolotl_parts else bench_python
 
 

@@ -211,6 +211,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
         "tokenize",
         "chat",
         "pretrain",
+        "ray",
         "dedupe",
         "pack",
         "collate",
@@ -223,6 +224,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
     assert "output of every case: **DIFFERENT**" not in report
     assert "ours' ids equal HF's" in report and "DIFFER FROM" not in report
     assert "Prepared dataset, plugin on vs off: identical." in report
+    assert "| **no** |" not in report, "the Ray-prepared dataset differs"
     assert "mode quick" in report and Path(wheel).name in report
     charts = {Path(chart).name for chart in summary["charts"]}
     assert charts == {
@@ -233,6 +235,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
             "tokenize",
             "chat",
             "pretrain",
+            "ray",
             "dedupe",
             "pack",
             "collate",

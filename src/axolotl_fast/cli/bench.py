@@ -24,6 +24,7 @@ PARTS = (
     "tokenize",
     "chat",
     "pretrain",
+    "ray",
     "dedupe",
     "pack-collate",
 )

@@ -30,19 +30,21 @@ from typing import Any
 
 import numpy as np
 
+from axolotl_fast.ray.between import (
+    call_positions,
+    features_of,
+    split_name,
+    tokenize_calls,
+)
 from axolotl_fast.ray.job import SplitJob, split_jobs
 from axolotl_fast.ray.order import MergeOrder, merged_ranks
 from axolotl_fast.ray.output import OutputDir, ShardWritten
 from axolotl_fast.ray.seen import SeenStore
 from axolotl_fast.ray.stages import (
-    ENTRY,
-    INPUTS,
     NO_TRAINABLE_START,
     OUT,
     RANK,
     SHARD,
-    SPLIT,
-    START,
     Tokenize,
     dedupe_shard,
     drop_and_route,
@@ -75,7 +77,7 @@ class PrepareOptions:
 
     key_shards: int = 64
     seen_dir: str | None = None
-    block_rows: int = 10_000
+    block_rows: int = 50_000
     tokenize_actors: int | None = None
     output_shards: int | None = None
     overwrite: bool = False
@@ -168,10 +170,10 @@ def _run_stages(
         concurrency=options.tokenize_actors or cpus,
     ).materialize()
     del blocks
-    calls = _calls(tokenized)
+    calls = tokenize_calls(tokenized)
     clock.lap("read+tokenize")
     summary.rows_read = int(sum(c["inputs"] for c in calls))
-    positions, entry_rows = _positions(calls, len(settings.entries))
+    positions, entry_rows = call_positions(calls, len(settings.entries))
     summary.rows_tokenized = int(sum(entry_rows))
     ranks = merged_ranks(entry_rows, MergeOrder.of(job.cfg))
     passed = tokenized.map_batches(
@@ -197,42 +199,11 @@ def _run_stages(
     clock.lap("dedupe")
     outputs = _output_count(job, options, kept_rows - len(dropped))
     written = _write(passed, dropped, len(ranks), outputs, output, settings.threads)
-    output.finish(written, _features_of(passed), _split_name(calls))
+    output.finish(written, features_of(passed), split_name(calls))
     clock.lap("write")
     summary.rows_written = sum(w.rows for w in written)
     summary.bytes_written = sum(w.nbytes for w in written)
     summary.output_shards = len(written)
-
-
-def _calls(tokenized: Any) -> list[dict]:
-    """Each tokenize call: its entry, first input row, input rows and output rows."""
-    from ray.data.aggregate import Count, Max
-
-    counts = tokenized.groupby([ENTRY, START, SPLIT]).aggregate(Count(), Max(INPUTS))
-    return [
-        {
-            "entry": row[ENTRY],
-            "start": row[START],
-            "split": row[SPLIT] or None,
-            "rows": row["count()"],
-            "inputs": row[f"max({INPUTS})"],
-        }
-        for row in counts.take_all()
-    ]
-
-
-def _positions(calls: list[dict], entries: int) -> tuple[dict, list[int]]:
-    """Each call's first position in the entries' concatenation; each entry's row count."""
-    positions = {}
-    entry_rows = [0] * entries
-    for call in sorted(calls, key=lambda c: (c["entry"], c["start"])):
-        entry_rows[call["entry"]] += call["rows"]
-    offsets = np.cumsum([0, *entry_rows[:-1]]).tolist()
-    running = dict(enumerate(offsets))
-    for call in sorted(calls, key=lambda c: (c["entry"], c["start"])):
-        positions[(call["entry"], call["start"])] = running[call["entry"]]
-        running[call["entry"]] += call["rows"]
-    return positions, entry_rows
 
 
 def _dedupe(passed: Any, shards: int, store: SeenStore) -> np.ndarray:
@@ -284,24 +255,6 @@ def _write(
         )
         for row in written.take_all()
     ]
-
-
-def _split_name(calls: list[dict]) -> str | None:
-    """The split ``merge_datasets`` leaves: a single entry's, none for a concatenation."""
-    entries = {call["entry"] for call in calls}
-    names = {call["split"] for call in calls}
-    return names.pop() if len(entries) == 1 and len(names) == 1 else None
-
-
-def _features_of(passed: Any) -> Any:
-    """The features of the prepared rows (for a split left with none)."""
-    from axolotl_fast.ray.output import hf_features
-
-    schema = passed.schema().base_schema
-    table = schema.empty_table()
-    return hf_features(
-        table.drop_columns([c for c in table.column_names if c.startswith("__af_")])
-    )
 
 
 def _output_count(job: SplitJob, options: PrepareOptions, rows: int) -> int:

@@ -23,8 +23,11 @@ rayon's parallelism never multiply.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,6 +122,7 @@ class Tokenize:
 
         settings.enter()
         self.settings = settings
+        self.scratch = _private_tokenized_cache()
         self.cfg = settings.axolotl_cfg()
         fast = fast_config(self.cfg)
         self.tokenizer = load_tokenizer(self.cfg)
@@ -138,6 +142,8 @@ class Tokenize:
         from datasets.table import InMemoryTable
 
         self.settings.enter()
+        # The previous call's rows are in the object store by now: free the local disk.
+        shutil.rmtree(self.scratch / "axolotl_fast" / "tokenized", ignore_errors=True)
         entry = block.column(ENTRY)[0].as_py()
         start = block.column(ROW)[0].as_py()
         raw = block.drop_columns([ENTRY, ROW])
@@ -156,6 +162,23 @@ class Tokenize:
         split_name = "" if tokenized.split is None else str(tokenized.split)
         out = out.append_column(SPLIT, pa.array([split_name] * rows, pa.string()))
         return out.append_column(INDEX, pa.array(np.arange(rows, dtype=np.int64)))
+
+
+def _private_tokenized_cache() -> Path:
+    """Point this actor's HF datasets cache at a directory of its own, removed at exit.
+
+    The plugin's tokenization writes each result to an Arrow file under the datasets cache
+    and memory-maps it; on a worker those files are only a step on the way to the object
+    store, so they go to a private directory that each call empties.
+    """
+    import atexit
+
+    import datasets
+
+    scratch = Path(tempfile.mkdtemp(prefix="axolotl-fast-tokenize-"))
+    datasets.config.HF_DATASETS_CACHE = str(scratch)
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
 
 
 def passes_block(
