@@ -37,6 +37,38 @@ def _size_rows(size: dict, cpus: int) -> list[str]:
     ]
 
 
+def _marginal(sizes: list[dict], cpus: int) -> list[str]:
+    """Per stage, the CPU-s per million rows between the smallest and largest size.
+
+    The difference leaves out what every run pays once (start-up, scheduling).
+    """
+    done = [s for s in sizes if s["ray"].get("status") == "ok"]
+    if len(done) < 2 or done[-1]["one_process"].get("status") != "ok":
+        return []
+    small, large = done[0], done[-1]
+    millions = (large["rows"] - small["rows"]) / 1e6
+    stages = [
+        (
+            large["ray"]["summary"]["seconds"].get(stage, 0)
+            - small["ray"]["summary"]["seconds"].get(stage, 0)
+        )
+        * cpus
+        / millions
+        for stage in STAGES
+    ]
+    single = (large["one_process"]["wall_s"] - small["one_process"]["wall_s"]) * cpus
+    return [
+        "",
+        f"Between {small['rows']:,} and {large['rows']:,} rows (what each further million "
+        "rows costs, start-up left out): Ray "
+        + " / ".join(
+            f"{stage} {value:.0f}" for stage, value in zip(STAGES, stages, strict=True)
+        )
+        + f" CPU-s per million rows, {sum(stages):.0f} in all; one process "
+        f"{single / millions:.0f} (wall x {cpus} CPUs).",
+    ]
+
+
 def render(report: dict, png: Path, md: Path) -> str:
     machine, cpus = report["machine"], report["cpus"]
     fixed = report["fixed"]
@@ -65,6 +97,7 @@ def render(report: dict, png: Path, md: Path) -> str:
     ]
     for size in report["sizes"]:
         lines += _size_rows(size, cpus)
+    lines += _marginal(report["sizes"], cpus)
     lines += [
         "",
         f"Fixed overheads: `prepare --ray` of 1,000 rows takes {fixed_text} end to end "
