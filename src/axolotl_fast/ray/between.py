@@ -60,9 +60,9 @@ def split_name(calls: list[dict]) -> str | None:
 
 def features_of(passed: Any) -> Any:
     """The features of the prepared rows (for a split left with none)."""
-    from axolotl_fast.ray.output import hf_features
-
     from datasets import Features
+
+    from axolotl_fast.ray.output import hf_features
 
     schema = passed.schema()
     if schema is None:  # no block left at all
