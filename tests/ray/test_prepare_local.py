@@ -32,7 +32,8 @@ BLOCK_ROWS = 23
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # "local": a Ray of its own even while the cluster module runs on another worker
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -133,3 +134,21 @@ def test_incremental_dedupe_against_saved_shards_equals_one_dedupe_of_both(
     with pytest.raises(ValueError, match="made with 7 shards"):
         cfg = ray_cfg(tiny_kit, work, "corpus-c", entries[:1], **plain)
         prepare(cfg, key_shards=8, seen_dir=str(seen))
+
+
+def test_blocks_emptied_by_the_length_filter_change_nothing(
+    local_ray, plugin_manager, tiny_kit, work, reference
+):
+    """``sequence_len`` at the median length and 2-row blocks: many blocks keep no row."""
+    from datasets import load_from_disk
+
+    lengths = sorted(load_from_disk(str(reference))["length"])
+    short = {"sequence_len": lengths[len(lengths) // 2]}
+    entries = mixed_entries(tiny_kit, work)
+    expected = single_machine(
+        plugin_manager, tiny_kit, work / "short", entries, **short
+    )
+    cfg = ray_cfg(tiny_kit, work, "short-ray", entries, **short)
+    (summary,) = prepare(cfg, block_rows=2, key_shards=7)
+    assert summary.dropped_by_passes > summary.rows_tokenized // 3
+    assert_same_prepared(prepared_dir(work / "short-ray"), expected)

@@ -28,8 +28,8 @@ def prepare(
         config: A path to the YAML config (loaded with axolotl's ``load_cfg``, as ``axolotl
             train`` loads it) or an already validated config.
         address: The Ray cluster to connect to (``"auto"``, ``"ray://host:10001"``, ...);
-            ``None`` starts a local Ray on this machine's CPUs. Ignored when Ray is already
-            initialized in this process.
+            ``None`` starts a new local Ray on this machine's CPUs (even if another process
+            runs one). Ignored when Ray is already initialized in this process.
         **options: The fields of :class:`PrepareOptions` (``key_shards``, ``seen_dir``,
             ``block_rows``, ``tokenize_actors``, ``output_shards``, ``overwrite``).
 
@@ -55,8 +55,8 @@ def prepare(
         )
     cfg = _load(config)
     started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, log_to_driver=False)
+    if started:  # "local": a new Ray here, never a cluster another process started
+        ray.init(address=address or "local", log_to_driver=False)
     try:
         return prepare_splits(cfg, PrepareOptions(**options))
     finally:

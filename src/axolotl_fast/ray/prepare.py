@@ -41,7 +41,6 @@ from axolotl_fast.ray.order import MergeOrder, merged_ranks
 from axolotl_fast.ray.output import OutputDir, ShardWritten
 from axolotl_fast.ray.seen import SeenStore
 from axolotl_fast.ray.stages import (
-    NO_TRAINABLE_START,
     OUT,
     RANK,
     SHARD,
@@ -176,6 +175,7 @@ def _run_stages(
     positions, entry_rows = call_positions(calls, len(settings.entries))
     summary.rows_tokenized = int(sum(entry_rows))
     ranks = merged_ranks(entry_rows, MergeOrder.of(job.cfg))
+    untrainable = output.staging / ".untrainable"
     passed = tokenized.map_batches(
         passes_block,
         batch_format="pyarrow",
@@ -184,13 +184,16 @@ def _run_stages(
             "settings": settings,
             "positions": positions,
             "ranks": ray.put(ranks),
+            "untrainable_mark": str(untrainable),
         },
     ).materialize()
     del tokenized
     kept_rows = passed.count()
     summary.dropped_by_passes = summary.rows_tokenized - kept_rows
-    if kept_rows == 0 and summary.rows_tokenized:
-        _raise_if_nothing_trainable(job)
+    if kept_rows == 0 and untrainable.exists():
+        # axolotl's error: rows passed the length filter, and none had a trainable token
+        raise ValueError(untrainable.read_text(encoding="utf-8"))
+    untrainable.unlink(missing_ok=True)
     clock.lap("passes+keys")
     dropped = np.empty(0, dtype=np.int64)
     if settings.dedupe and kept_rows:
@@ -262,15 +265,6 @@ def _output_count(job: SplitJob, options: PrepareOptions, rows: int) -> int:
     if wanted:
         return max(1, int(wanted))
     return max(1, -(-rows // DEFAULT_ROWS_PER_OUTPUT))
-
-
-def _raise_if_nothing_trainable(job: SplitJob) -> None:
-    """Every row was dropped by the passes: axolotl raises its error then (with packing)."""
-    if job.cfg.get("sample_packing"):
-        raise ValueError(
-            f"{NO_TRAINABLE_START}: every row of the {job.settings.split} split was "
-            "dropped (see axolotl's message for this config)."
-        )
 
 
 class _Clock:

@@ -182,7 +182,11 @@ def _private_tokenized_cache() -> Path:
 
 
 def passes_block(
-    block: pa.Table, settings: StageSettings, positions: dict, ranks: np.ndarray
+    block: pa.Table,
+    settings: StageSettings,
+    positions: dict,
+    ranks: np.ndarray,
+    untrainable_mark: str,
 ) -> pa.Table:
     """Ranks, axolotl's long-sequence and packing passes, and dedupe keys of one block.
 
@@ -192,6 +196,9 @@ def passes_block(
         positions: ``{(entry, start): first position}`` of each tokenize call's rows in the
             entries' concatenation.
         ranks: The merged-split rank of every position.
+        untrainable_mark: A file to write axolotl's error to when every row of the block
+            that passed the length filter has no trainable token: axolotl raises that error
+            only if no block keeps a row, which the driver decides.
     """
     from datasets import Dataset
     from datasets.table import InMemoryTable
@@ -211,7 +218,8 @@ def passes_block(
     except ValueError as error:
         if not str(error).startswith(NO_TRAINABLE_START):
             raise
-        return data.slice(0, 0)  # no row of this block is trainable; see prepare.py
+        Path(untrainable_mark).write_text(str(error), encoding="utf-8")
+        return data.slice(0, 0)
     out = passed.with_format("arrow")[:]
     if settings.dedupe:
         out = out.append_column(KEY, row_keys(out.drop_columns([RANK])))
