@@ -125,7 +125,7 @@ def check_cli(jsonl: Path, parquet: Path) -> None:
     """``--help``, ``inspect --json`` and ``doctor`` through the console script."""
     result = cli("--help")
     assert result.returncode == 0, result.stderr
-    for command in ("inspect", "convert", "doctor"):
+    for command in ("inspect", "convert", "doctor", "prepare"):
         assert command in result.stdout, result.stdout
     result = cli("inspect", str(jsonl), str(parquet), "--json")
     assert result.returncode == 0, result.stderr
@@ -134,6 +134,15 @@ def check_cli(jsonl: Path, parquet: Path) -> None:
     assert all(r["rows"] == len(ROWS) for r in reports), reports
     assert reports[1]["columns"] == {"id": "int64", "text": "string"}, reports
     check_doctor_without_axolotl()
+    check_prepare_without_ray(jsonl)
+
+
+def check_prepare_without_ray(any_file: Path) -> None:
+    """Without the ``ray`` extra, ``prepare --ray`` exits 1 saying how to install it."""
+    result = cli("prepare", str(any_file), "--ray")
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "pip install 'axolotl_fast[ray]'" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
 
 
 def check_doctor_without_axolotl() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from axolotl_fast.cli.app import emit, input_errors, json_option, main
+from axolotl_fast.cli.app import EXIT_INPUT, emit, input_errors, json_option, main
 
 
 @main.command("prepare")
@@ -62,8 +62,14 @@ def prepare(config: str, address: str, as_json: bool, **options: Any) -> None:
     length and packing passes, dedupe (global, by key shard), then Arrow shards written
     under temporary names and a manifest written last.
     """
-    from axolotl_fast.ray import prepare as prepare_on_ray
-
+    try:
+        import ray  # noqa: F401 - the extra's one dependency, checked before anything runs
+        from axolotl_fast.ray import prepare as prepare_on_ray
+    except ImportError as err:
+        click.echo(
+            f"error: {err}; prepare needs pip install 'axolotl_fast[ray]'", err=True
+        )
+        sys.exit(EXIT_INPUT)
     # axolotl's and Ray's logs go to stderr: stdout is the report (one JSON document).
     with contextlib.redirect_stdout(sys.stderr):
         summaries = prepare_on_ray(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from axolotl_fast.ray.job import split_jobs
 from axolotl_fast.ray.prepare import PrepareOptions, SplitSummary, prepare_splits
 
 __all__ = ["PrepareOptions", "SplitSummary", "prepare"]
@@ -53,12 +54,14 @@ def prepare(
         raise TypeError(
             f"unknown option(s) {unknown}; expected some of {sorted(known)}"
         )
-    cfg = _load(config)
+    settings = PrepareOptions(**options)
+    # The config is checked and planned before any Ray starts: a refusal costs no cluster.
+    jobs = list(split_jobs(_load(config), settings))
     started = not ray.is_initialized()
     if started:  # "local": a new Ray here, never a cluster another process started
         ray.init(address=address or "local", log_to_driver=False)
     try:
-        return prepare_splits(cfg, PrepareOptions(**options))
+        return prepare_splits(jobs, settings)
     finally:
         if started:
             ray.shutdown()

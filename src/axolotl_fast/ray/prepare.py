@@ -36,7 +36,7 @@ from axolotl_fast.ray.between import (
     split_name,
     tokenize_calls,
 )
-from axolotl_fast.ray.job import SplitJob, split_jobs
+from axolotl_fast.ray.job import SplitJob
 from axolotl_fast.ray.order import MergeOrder, merged_ranks
 from axolotl_fast.ray.output import OutputDir, ShardWritten
 from axolotl_fast.ray.seen import SeenStore
@@ -103,16 +103,12 @@ class SplitSummary:
         return dict(self.__dict__)
 
 
-def prepare_splits(cfg: Any, options: PrepareOptions) -> list[SplitSummary]:
-    """Prepare every split of ``cfg`` on the connected Ray cluster.
-
-    Raises:
-        ConfigError: The config cannot be prepared on Ray (the message says why).
-    """
+def prepare_splits(jobs: list[SplitJob], options: PrepareOptions) -> list[SplitSummary]:
+    """Prepare the splits of :func:`~axolotl_fast.ray.job.split_jobs` on the connected Ray."""
     import ray
 
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return [_prepare_split(job, options, cpus) for job in split_jobs(cfg, options)]
+    return [_prepare_split(job, options, cpus) for job in jobs]
 
 
 def _prepare_split(job: SplitJob, options: PrepareOptions, cpus: int) -> SplitSummary:
