@@ -10,6 +10,7 @@ pub mod collate;
 pub mod dedupe;
 pub mod error;
 pub mod fastbpe;
+pub mod minhash;
 pub mod pack;
 pub mod parallel;
 pub mod quiet_panic;

@@ -8,8 +8,8 @@ The package has three layers, and imports run one way, from the top down:
 * :mod:`axolotl_fast.hf`: adapters between the library and Hugging Face ``datasets`` (plans of
   dataset entries, ``Dataset`` and ``IterableDataset`` over the reader); never imports axolotl;
 * the library, at the top of this package: :func:`read` / :class:`Reader`, :func:`dedupe` /
-  :class:`HashSet`, :class:`Encoder` (a tokenizer run in Rust), :func:`pack` / :class:`Bins`
-  and the typed errors, on pyarrow and numpy only.
+  :class:`HashSet`, :func:`near_dedupe` (MinHash + LSH), :class:`Encoder` (a tokenizer run
+  in Rust), :func:`pack` / :class:`Bins` and the typed errors, on pyarrow and numpy only.
 
 ``from axolotl_fast import *`` gives the library. The plugin classes (``FastPlugin``,
 ``FastCollator``, ``AxolotlFastArgs``, ``AxolotlFastConfig``) are imported lazily on first
@@ -33,6 +33,7 @@ from axolotl_fast.errors import (
     InvalidArgumentError,
     SequenceTooLongError,
 )
+from axolotl_fast.near_dedupe import NearDedupeResult, near_dedupe
 from axolotl_fast.packing import Bins, pack
 from axolotl_fast.reader import Reader, read
 
@@ -56,11 +57,13 @@ __all__ = [
     "HashSet",
     "InternalError",
     "InvalidArgumentError",
+    "NearDedupeResult",
     "Reader",
     "SequenceTooLongError",
     "__version__",
     "build_info",
     "dedupe",
+    "near_dedupe",
     "pack",
     "read",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "_raise_core_error",
     "build_info",
     "detect_format",
+    "near_duplicates",
     "pack",
     "pad_feature",
     "read",
@@ -198,6 +199,18 @@ class Encoder:
         num_threads: int | None = None,
     ) -> dict[str, pa.ListArray]:
         """Tokenize instruction rows as axolotl's instruction strategy does."""
+
+def near_duplicates(
+    column: pa.Array,
+    ngram: int,
+    num_perm: int,
+    bands: int,
+    rows_per_band: int,
+    threshold: float,
+    seed: int,
+    num_threads: int | None = None,
+) -> pa.Int64Array:
+    """Each row's cluster of near-duplicates, as the lowest row of the cluster."""
 
 @final
 class HashSet:

@@ -58,6 +58,7 @@ def test_every_module_is_in_a_layer_and_the_library_is_small():
         "axolotl_fast.encode_instructions",
         "axolotl_fast.errors",
         "axolotl_fast.memory",
+        "axolotl_fast.near_dedupe",
         "axolotl_fast.packing",
         "axolotl_fast.reader",
         "axolotl_fast.tiny",

@@ -13,6 +13,7 @@ mod chat;
 mod collate;
 mod dedupe;
 mod error;
+mod minhash;
 mod pack;
 mod parallel;
 mod read;
@@ -34,6 +35,8 @@ mod _core {
     use super::collate::{pad_feature, varlen_boundaries};
     #[pymodule_export]
     use super::dedupe::{PyHashSet, row_keys_py};
+    #[pymodule_export]
+    use super::minhash::near_duplicates_py;
     #[pymodule_export]
     use super::pack::pack;
     #[pymodule_export]
