@@ -91,6 +91,36 @@ def test_dedupe_streams_with_a_seen_set(data):
     assert json.loads(out)["rows_kept"] == 7  # 7 distinct input_ids lists
 
 
+def test_dedupe_near_drops_near_copies_of_a_column(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    texts = [" ".join(f"w{rng.randrange(9999)}" for _ in range(120)) for _ in range(30)]
+    copies = [t.replace(t.split()[5], "CHANGED", 1) for t in texts[:10]]
+    table = pa.table({"id": list(range(40)), "text": texts + copies})
+    pq.write_table(table, tmp_path / "in.parquet")
+    out = tmp_path / "out.jsonl"
+    code, report = run(
+        "dedupe",
+        str(tmp_path / "in.parquet"),
+        "-o",
+        str(out),
+        "--near",
+        "text",
+        "--json",
+    )
+    assert code == 0, report
+    assert json.loads(report)["duplicates_dropped"] == 10
+    from axolotl_fast import read
+
+    assert [r["id"] for r in read(out).to_table().to_pylist()] == list(range(30))
+    code, message = run(
+        "dedupe", str(tmp_path / "in.parquet"), "-o", str(out), "--near", "text",
+        "--columns", "id",
+    )  # fmt: skip
+    assert code == 2 and "--near does not take" in message
+
+
 def test_pack_stats_from_input_ids(data):
     code, out = run(
         "pack-stats", str(data / "a.parquet"), "--sequence-len", "8",

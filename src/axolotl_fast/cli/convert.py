@@ -88,6 +88,20 @@ def convert(
     show_default=True,
     help="Row key hash of a new seen set.",
 )
+@click.option(
+    "--near",
+    "near_column",
+    default=None,
+    metavar="COLUMN",
+    help="Drop near-duplicates of COLUMN (text, or token ids) instead: MinHash + LSH.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.7,
+    show_default=True,
+    help="With --near: the Jaccard estimate that makes two rows near-duplicates.",
+)
 @compression_option
 @json_option
 @input_errors
@@ -98,6 +112,8 @@ def dedupe(
     seen: str | None,
     save_seen: str | None,
     hash_name: str,
+    near_column: str | None,
+    threshold: float,
     compression: str | None,
     as_json: bool,
 ) -> None:
@@ -105,8 +121,17 @@ def dedupe(
 
     Rows are equal when their values are (whatever the Arrow types: ints of any width, string
     or large string, ...); the same rule as `axolotl_fast.dedupe` and the plugin's
-    `dedupe: true`. INPUTS are read in order, so "first" is in that order.
+    `dedupe: true`. INPUTS are read in order, so "first" is in that order. With `--near
+    COLUMN`, rows whose COLUMN is a near-duplicate of an earlier row's are dropped instead
+    (`axolotl_fast.near_dedupe`, its defaults; the inputs are held in memory).
     """
+    if near_column is not None:
+        if seen or save_seen or columns:
+            raise click.UsageError(
+                "--near does not take --columns, --seen or --save-seen"
+            )
+        _near(inputs, output, near_column, threshold, compression, as_json)
+        return
     from axolotl_fast.dedupe import HashSet
     from axolotl_fast.dedupe import dedupe as dedupe_rows
 
@@ -136,10 +161,37 @@ def dedupe(
     emit(report, as_json, _dedupe_human)
 
 
+def _near(
+    inputs: tuple[str, ...],
+    output: str,
+    column: str,
+    threshold: float,
+    compression: str | None,
+    as_json: bool,
+) -> None:
+    """``dedupe --near``: the inputs in memory, near-deduplicated on one column."""
+    from axolotl_fast.near_dedupe import near_dedupe
+
+    table = read(list(inputs), batch_size=65536).to_table()
+    result = near_dedupe(table, column=column, threshold=threshold)
+    with _writer(output, table.schema, compression) as out:
+        for batch in table.take(result.indices).to_batches():
+            out.write(batch)
+    report = {
+        "output": output,
+        "rows_read": result.num_rows,
+        "rows_kept": len(result.indices),
+        "duplicates_dropped": result.num_removed,
+        "near_column": column,
+    }
+    emit(report, as_json, _dedupe_human)
+
+
 def _dedupe_human(report: dict[str, Any]) -> str:
     return (
         f"read {report['rows_read']:,} rows, kept {report['rows_kept']:,}, dropped "
-        f"{report['duplicates_dropped']:,} duplicates; wrote {report['output']}"
+        f"{report['duplicates_dropped']:,} "
+        f"{'near-' if report.get('near_column') else ''}duplicates; wrote {report['output']}"
     )
 
 
