@@ -124,7 +124,7 @@ def test_incremental_dedupe_against_saved_shards_equals_one_dedupe_of_both(
         cfg = ray_cfg(tiny_kit, work, f"corpus-{name}", part, **plain)
         prepare(cfg, block_rows=BLOCK_ROWS, key_shards=7, seen_dir=str(seen))
         outputs.append(prepared_dir(work / f"corpus-{name}"))
-    assert sorted(p.name for p in seen.iterdir() if p.suffix == ".afs")
+    assert sorted(p.name for p in (seen / "train").iterdir() if p.suffix == ".afs")
     from datasets import concatenate_datasets, load_from_disk
 
     joined = concatenate_datasets([load_from_disk(str(p)) for p in outputs])

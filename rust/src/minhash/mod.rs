@@ -126,11 +126,21 @@ impl Permutations {
     }
 }
 
-/// `(a * h + b) mod 2^61 - 1`, on 128 bits.
+/// `(a * h + b) mod 2^61 - 1`, reduced without a 128-bit division (the hot loop).
+///
+/// With `a, b < 2^61` and `h mod P < 2^61` the value is below `2^122 + 2^61`; for a
+/// Mersenne prime `x mod P` is the sum of `x`'s 61-bit limbs, folded until below `P`.
 fn permute(a: u64, b: u64, h: u64) -> u64 {
-    let value = (u128::from(a) * u128::from(h % PRIME) + u128::from(b)) % u128::from(PRIME);
-    // The remainder is below 2^61, so it fits.
-    u64::try_from(value).unwrap_or(u64::MAX)
+    let value = u128::from(a) * u128::from(h % PRIME) + u128::from(b);
+    let limbs = (value & u128::from(PRIME)) + (value >> 61);
+    let folded = (limbs & u128::from(PRIME)) + (limbs >> 61);
+    // Below 2^62 now, and one subtraction brings it below P.
+    let folded = u64::try_from(folded).unwrap_or(u64::MAX);
+    if folded >= PRIME {
+        folded - PRIME
+    } else {
+        folded
+    }
 }
 
 /// The share of equal values of two signatures (the Jaccard estimate).

@@ -121,3 +121,24 @@ fn bad_parameters_are_refused() {
     assert!(threshold.check().is_err());
     assert!(params().check().is_ok());
 }
+
+#[test]
+fn the_fast_reduction_equals_the_remainder() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let edges = [0, 1, PRIME - 1, PRIME, PRIME + 1, u64::MAX];
+    for _ in 0..100_000 {
+        let a = rng.random_range(1..PRIME);
+        let b = rng.random_range(0..PRIME);
+        let h = if rng.random_bool(0.1) {
+            edges[rng.random_range(0..6)]
+        } else {
+            rng.random()
+        };
+        let slow = (u128::from(a) * u128::from(h % PRIME) + u128::from(b)) % u128::from(PRIME);
+        assert_eq!(u128::from(permute(a, b, h)), slow, "a={a} b={b} h={h}");
+    }
+    assert_eq!(permute(PRIME - 1, PRIME - 1, PRIME - 1), {
+        let p = u128::from(PRIME);
+        u64::try_from(((p - 1) * (p - 1) + (p - 1)) % p).unwrap()
+    });
+}

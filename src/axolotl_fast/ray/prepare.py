@@ -26,6 +26,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,11 @@ def _prepare_split(job: SplitJob, options: PrepareOptions, cpus: int) -> SplitSu
     if output.exists() and not options.overwrite:
         summary.skipped = "already prepared (use --overwrite to prepare again)"
         return summary
-    store = SeenStore(options.seen_dir, options.key_shards, run_id)
+    # Each split keeps its own sets: a test split is not deduplicated against train.
+    seen_dir = (
+        str(Path(options.seen_dir) / job.settings.split) if options.seen_dir else None
+    )
+    store = SeenStore(seen_dir, options.key_shards, run_id)
     store.check()
     output.begin()
     try:

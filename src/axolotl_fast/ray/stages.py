@@ -98,7 +98,9 @@ def read_entry_blocks(batch: pa.Table, settings: StageSettings) -> Iterator[pa.T
 
     settings.enter()
     for entry in batch.column("entry").to_pylist():
-        dataset = read_entry(settings.plans[entry]).flatten_indices()
+        dataset = read_entry(settings.plans[entry])
+        if dataset._indices is not None:  # only a saved dataset's mapping costs a copy
+            dataset = dataset.flatten_indices()
         table = dataset.data.table
         for start in range(0, len(table), settings.block_rows):
             block = table.slice(start, settings.block_rows)
