@@ -19,7 +19,10 @@ __all__ = [
     "_mark_pool_used",
     "_raise_core_error",
     "build_info",
+    "cluster_roots",
     "detect_format",
+    "minhash_band_edges",
+    "minhash_signatures",
     "near_duplicates",
     "pack",
     "pad_feature",
@@ -211,6 +214,32 @@ def near_duplicates(
     num_threads: int | None = None,
 ) -> pa.Int64Array:
     """Each row's cluster of near-duplicates, as the lowest row of the cluster."""
+
+def minhash_signatures(
+    column: pa.Array,
+    ngram: int,
+    num_perm: int,
+    bands: int,
+    rows_per_band: int,
+    threshold: float,
+    seed: int,
+    num_threads: int | None = None,
+) -> pa.FixedSizeListArray:
+    """Every row's MinHash signature (null for a row without shingles)."""
+
+def minhash_band_edges(
+    rows: pa.Int64Array,
+    signatures: pa.FixedSizeListArray,
+    band: int,
+    rows_per_band: int,
+    threshold: float,
+) -> tuple[pa.Int64Array, pa.Int64Array]:
+    """The (earlier, later) edges of one LSH band among some rows."""
+
+def cluster_roots(
+    num_rows: int, earlier: pa.Int64Array, later: pa.Int64Array
+) -> pa.Int64Array:
+    """The lowest row each row is joined to by the edges."""
 
 @final
 class HashSet:

@@ -12,6 +12,13 @@ of Jaccard similarity ``s`` shares a band with probability ``1 - (1 - s**8) ** 1
 (:func:`s_curve`), which passes 1/2 at ``s = 0.685`` (the usual estimate ``(1/14) ** (1/8)``
 is 0.72): pairs well above it are almost always candidates, pairs well below almost never.
 ``threshold`` (0.7) then drops candidates whose estimated similarity is below it.
+
+The three steps are also public, for a run spread over workers (the Ray stage,
+:mod:`axolotl_fast.ray.near`): :func:`minhash_signatures` per block of rows,
+:func:`bucket_hashes` to route each (band, bucket) to one group, :func:`band_edges` per
+group and :func:`cluster_roots` over all the edges. A bucket's edges depend only on its own
+rows, so any grouping that keeps buckets whole finds the edges (and the clusters) of
+:func:`near_dedupe` on all rows.
 """
 
 from __future__ import annotations
@@ -25,7 +32,44 @@ import pyarrow as pa
 from axolotl_fast import _core
 from axolotl_fast.errors import InvalidArgumentError
 
-__all__ = ["NearDedupeResult", "near_dedupe", "s_curve"]
+__all__ = [
+    "MinHashParams",
+    "NearDedupeResult",
+    "band_edges",
+    "bucket_hashes",
+    "cluster_roots",
+    "minhash_signatures",
+    "near_dedupe",
+    "s_curve",
+]
+
+
+@dataclass(frozen=True)
+class MinHashParams:
+    """The parameters of a near-duplicate search (see :func:`near_dedupe`)."""
+
+    ngram: int = 5
+    bands: int = 14
+    rows_per_band: int = 8
+    num_perm: int | None = None
+    threshold: float = 0.7
+    seed: int = 1
+
+    def core_args(self) -> tuple[int, int, int, int, float, int]:
+        """``(ngram, num_perm, bands, rows_per_band, threshold, seed)`` for ``_core``."""
+        num_perm = (
+            self.num_perm
+            if self.num_perm is not None
+            else self.bands * self.rows_per_band
+        )
+        return (
+            self.ngram,
+            num_perm,
+            self.bands,
+            self.rows_per_band,
+            float(self.threshold),
+            self.seed,
+        )
 
 
 @dataclass(frozen=True)
@@ -82,22 +126,86 @@ def near_dedupe(
         InvalidArgumentError: A missing column, a column of another type, or a parameter
             out of range.
     """
+    params = MinHashParams(ngram, bands, rows_per_band, num_perm, threshold, seed)
     array = _column(data, column)
-    roots = _core.near_duplicates(
-        array,
-        ngram,
-        num_perm if num_perm is not None else bands * rows_per_band,
-        bands,
-        rows_per_band,
-        float(threshold),
-        seed,
-        num_threads,
-    )
-    clusters = np.asarray(roots.to_numpy(zero_copy_only=False), dtype=np.int64)
+    roots = _core.near_duplicates(array, *params.core_args(), num_threads)
+    return result_of_roots(_int64s(roots))
+
+
+def result_of_roots(clusters: np.ndarray) -> NearDedupeResult:
+    """The :class:`NearDedupeResult` of every row's cluster root."""
     indices = np.flatnonzero(clusters == np.arange(len(clusters))).astype(np.int64)
     return NearDedupeResult(
         indices, clusters, len(clusters), int(len(clusters) - len(indices))
     )
+
+
+def minhash_signatures(
+    data: Any,
+    *,
+    column: str = "text",
+    params: MinHashParams = MinHashParams(),
+    num_threads: int | None = None,
+) -> pa.FixedSizeListArray:
+    """Every row's signature: ``num_perm`` ``uint64`` values, null for a row without shingles.
+
+    ``data`` and ``column`` as in :func:`near_dedupe`.
+    """
+    array = _column(data, column)
+    return _core.minhash_signatures(array, *params.core_args(), num_threads)
+
+
+def bucket_hashes(
+    signatures: pa.FixedSizeListArray, params: MinHashParams = MinHashParams()
+) -> np.ndarray:
+    """A ``(rows, bands)`` ``uint64`` hash of each band's values, to route buckets.
+
+    Equal band values hash equally; unequal ones rarely do, and :func:`band_edges` tells
+    them apart by their values, so a collision only merges two groups. Rows without a
+    signature get 0 (callers leave them out: they have no edges).
+    """
+    num_perm = params.core_args()[1]
+    width = params.bands * params.rows_per_band
+    values = _signature_matrix(signatures, num_perm)[:, :width]
+    values = values.reshape(len(values), params.bands, params.rows_per_band)
+    odd = (np.arange(params.rows_per_band, dtype=np.uint64) * 2 + 1) * np.uint64(
+        0x9E3779B97F4A7C15
+    )
+    with np.errstate(over="ignore"):
+        return (values * odd).sum(axis=2, dtype=np.uint64) ^ (values[:, :, 0] >> 7)
+
+
+def band_edges(
+    rows: np.ndarray,
+    signatures: pa.FixedSizeListArray,
+    band: int,
+    params: MinHashParams = MinHashParams(),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(earlier, later)`` near-duplicate edges of one band among ``rows``.
+
+    ``rows`` are strictly ascending row numbers and ``signatures`` theirs. The edges equal
+    those :func:`near_dedupe` finds in this band whenever ``rows`` holds every row of each
+    bucket it touches.
+    """
+    _, _, _, rows_per_band, threshold, _ = params.core_args()
+    earlier, later = _core.minhash_band_edges(
+        pa.array(np.asarray(rows, dtype=np.int64)),
+        signatures,
+        band,
+        rows_per_band,
+        threshold,
+    )
+    return _int64s(earlier), _int64s(later)
+
+
+def cluster_roots(num_rows: int, earlier: Any, later: Any) -> np.ndarray:
+    """For rows ``0..num_rows``, the lowest row the edges join each to (itself if none)."""
+    roots = _core.cluster_roots(
+        num_rows,
+        pa.array(np.asarray(earlier, dtype=np.int64)),
+        pa.array(np.asarray(later, dtype=np.int64)),
+    )
+    return _int64s(roots)
 
 
 def s_curve(
@@ -125,3 +233,19 @@ def _column(data: Any, column: str) -> pa.Array:
     if chunked.num_chunks == 0:
         return pa.array([], chunked.type)
     return chunked.combine_chunks()
+
+
+def _int64s(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _signature_matrix(signatures: pa.FixedSizeListArray, num_perm: int) -> np.ndarray:
+    """The signatures as a ``(rows, num_perm)`` ``uint64`` matrix.
+
+    A null row's values are whatever its slot holds: callers leave null rows out.
+    """
+    if isinstance(signatures, pa.ChunkedArray):
+        signatures = signatures.combine_chunks()
+    start = signatures.offset * num_perm
+    values = signatures.values.slice(start, len(signatures) * num_perm)
+    return values.to_numpy().reshape(len(signatures), num_perm)

@@ -14,17 +14,17 @@
 //! thread count (signatures are computed in row order by [`crate::parallel::map_in_order`],
 //! buckets and edges are visited in row order).
 
+mod lsh;
 mod shingles;
 mod unionfind;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+pub use lsh::{Edge, band_edges, clusters, roots_of_edges};
 pub use shingles::{token_shingles, word_shingles};
 pub use unionfind::UnionFind;
 
@@ -208,37 +208,4 @@ pub fn signatures(
 pub fn near_duplicates(rows: Rows<'_>, params: &Params, threads: usize) -> Result<Vec<usize>> {
     let signatures = signatures(rows, params, threads)?;
     Ok(clusters(&signatures, params))
-}
-
-/// The most rows of one bucket that later rows are compared with.
-const MAX_BUCKET_MEMBERS: usize = 64;
-
-/// The clusters of near-duplicate rows: for each row, the lowest row of its cluster.
-///
-/// `signatures[i]` is row `i`'s signature (`None`: no shingles, a cluster of its own). In
-/// each band, a row is compared, in row order, with the rows already in its bucket, and
-/// joined to the first whose Jaccard estimate is at least the threshold; a row that joins
-/// none becomes a member of the bucket itself (at most [`MAX_BUCKET_MEMBERS`] per bucket,
-/// which bounds the work of a bucket of many dissimilar rows).
-pub fn clusters(signatures: &[Option<Vec<u64>>], params: &Params) -> Vec<usize> {
-    let mut found = UnionFind::new(signatures.len());
-    for band in 0..params.bands {
-        let range = band * params.rows_per_band..(band + 1) * params.rows_per_band;
-        let mut buckets: HashMap<&[u64], Vec<usize>> = HashMap::new();
-        for (row, signature) in signatures.iter().enumerate() {
-            let Some(signature) = signature else { continue };
-            let members = buckets.entry(&signature[range.clone()]).or_default();
-            let matched = members.iter().copied().find(|&member| {
-                signatures[member]
-                    .as_ref()
-                    .is_some_and(|other| estimated_jaccard(signature, other) >= params.threshold)
-            });
-            match matched {
-                Some(member) => found.union(member, row),
-                None if members.len() < MAX_BUCKET_MEMBERS => members.push(row),
-                None => {}
-            }
-        }
-    }
-    (0..signatures.len()).map(|row| found.find(row)).collect()
 }

@@ -142,3 +142,30 @@ fn the_fast_reduction_equals_the_remainder() {
         u64::try_from(((p - 1) * (p - 1) + (p - 1)) % p).unwrap()
     });
 }
+
+#[test]
+fn band_edges_of_whole_buckets_equal_those_of_all_rows() {
+    let rows: Vec<String> = (0..200).map(|i| words(i % 50, 30)).collect();
+    let signatures = signatures(Rows::Texts(&texts(&rows)), &params(), 2).unwrap();
+    let all: Vec<(usize, &[u64])> = signatures
+        .iter()
+        .enumerate()
+        .filter_map(|(row, s)| s.as_deref().map(|s| (row, s)))
+        .collect();
+    for band in 0..params().bands {
+        let range = band * 4..band * 4 + 4;
+        // Two groups, split by the band's first value: buckets stay whole.
+        let (even, odd): (Vec<_>, Vec<_>) = all.iter().partition(|(_, s)| s[range.start] % 2 == 0);
+        let mut grouped = band_edges(&even, band, &params());
+        grouped.extend(band_edges(&odd, band, &params()));
+        grouped.sort_unstable();
+        let mut whole = band_edges(&all, band, &params());
+        whole.sort_unstable();
+        assert_eq!(grouped, whole);
+        assert!(!whole.is_empty(), "every row has three copies");
+    }
+    assert_eq!(
+        roots_of_edges(4, &[(1, 3), (0, 2), (2, 3), (9, 1)]),
+        [0, 0, 0, 0]
+    );
+}

@@ -36,7 +36,9 @@ mod _core {
     #[pymodule_export]
     use super::dedupe::{PyHashSet, row_keys_py};
     #[pymodule_export]
-    use super::minhash::near_duplicates_py;
+    use super::minhash::{
+        cluster_roots_py, minhash_band_edges_py, minhash_signatures_py, near_duplicates_py,
+    };
     #[pymodule_export]
     use super::pack::pack;
     #[pymodule_export]
