@@ -183,6 +183,7 @@ def test_cli_rejects_a_misspelled_key_before_doing_any_work(tiny_kit, tmp_path):
     last_line = (result.stdout + result.stderr).strip().splitlines()[-1]
     assert last_line == (
         "axolotl_fast.errors.ConfigError: unknown key axolotl_fast.dedup. "
-        "Did you mean 'dedupe'? Valid keys: collator, dedupe, loader, packing, tokenize."
+        "Did you mean 'dedupe'? Valid keys: collator, dedupe, loader, near_dedupe, packing, "
+        "tokenize."
     )
     assert not (tmp_path / "prepared").exists()

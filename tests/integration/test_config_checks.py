@@ -86,7 +86,7 @@ def test_misspelled_block_key_names_key_suggestion_and_valid_keys(typo, suggesti
     message = str(caught.value)
     assert f"axolotl_fast.{typo}" in message
     assert f"Did you mean {suggestion!r}" in message
-    assert "collator, dedupe, loader, packing" in message
+    assert "collator, dedupe, loader, near_dedupe, packing" in message
     assert caught.value.key == typo
     assert caught.value.valid_keys == block_keys()
 
@@ -160,27 +160,25 @@ def test_plugin_is_inert_without_block_or_plugins_entry():
 
 def test_requested_operations_start_active():
     statuses = operation_statuses(
-        fast_config({"axolotl_fast": {"dedupe": True, "packing": "bfd"}})
+        fast_config(
+            {"axolotl_fast": {"dedupe": True, "near_dedupe": {}, "packing": "bfd"}}
+        )
     )
-    names = ["loader", "tokenize", "dedupe", "collator", "packing"]
+    names = ["loader", "tokenize", "dedupe", "near_dedupe", "collator", "packing"]
     assert [s.name for s in statuses] == names
     assert all(s.requested for s in statuses)
-    assert [s.name for s in statuses if s.active] == [
-        "loader",
-        "tokenize",
-        "dedupe",
-        "collator",
-        "packing",
-    ]
+    assert [s.name for s in statuses if s.active] == names
     notes = {s.name: s.note for s in statuses}
     assert "Rust reader" in notes["loader"]
     assert "first 256 rows" in notes["tokenize"]
     assert "dataset_exact_deduplication" in notes["dedupe"]
+    assert "changes the data" in notes["near_dedupe"]
     assert "FastCollator" in notes["collator"]
     assert "axolotl_fast.pack" in notes["packing"]
     off = operation_statuses(fast_config({"axolotl_fast": {"tokenize": False}}))
     assert off[1].note == "off in the config" and not off[1].requested
-    assert "axolotl's multipack sampler decides" in off[4].note
+    assert off[3].name == "near_dedupe" and not off[3].requested
+    assert "axolotl's multipack sampler decides" in off[5].note
 
 
 @pytest.mark.parametrize(

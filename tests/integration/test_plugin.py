@@ -78,7 +78,7 @@ def test_typo_in_block_fails_naming_key_and_valid_keys(plugin_manager):
     with pytest.raises(
         ConfigError,
         match=r"axolotl_fast\.dedup\. Did you mean 'dedupe'"
-        r"\? Valid keys: collator, dedupe, loader, packing",
+        r"\? Valid keys: collator, dedupe, loader, near_dedupe, packing",
     ):
         load(base_cfg(plugins=[ENTRY_POINT_NAME], axolotl_fast={"dedup": True}))
 
@@ -201,6 +201,7 @@ def test_with_block_hooks_fire_and_report_is_written(
         "loader": True,
         "tokenize": False,
         "dedupe": False,
+        "near_dedupe": False,
         "collator": True,
         "packing": True,
     }

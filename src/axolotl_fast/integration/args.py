@@ -13,10 +13,69 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["PACKING_STRATEGIES", "AxolotlFastArgs", "AxolotlFastConfig"]
+__all__ = [
+    "PACKING_STRATEGIES",
+    "AxolotlFastArgs",
+    "AxolotlFastConfig",
+    "NearDedupeConfig",
+]
 
 PACKING_STRATEGIES = ("axolotl", "bfd", "ffd", "sequential")
 PackingStrategy = Literal["axolotl", "bfd", "ffd", "sequential"]
+
+
+class NearDedupeConfig(BaseModel):
+    """``near_dedupe:`` settings: MinHash + LSH near-duplicate removal (off by default).
+
+    Defaults are :func:`axolotl_fast.near_dedupe`'s, on ``input_ids`` (n-grams of token ids).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    column: str = Field(
+        default="input_ids",
+        json_schema_extra={
+            "description": "The tokenized column compared (n-grams of token ids); a text "
+            "column the prepared rows keep works too (word n-grams)."
+        },
+    )
+    threshold: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        strict=False,
+        json_schema_extra={
+            "description": "Estimated Jaccard similarity at which a candidate pair is a "
+            "near-duplicate. Higher removes fewer rows."
+        },
+    )
+    ngram: int = Field(
+        default=5, ge=1, json_schema_extra={"description": "Shingle length."}
+    )
+    bands: int = Field(
+        default=14, ge=1, json_schema_extra={"description": "LSH bands."}
+    )
+    rows_per_band: int = Field(
+        default=8, ge=1, json_schema_extra={"description": "Signature values per band."}
+    )
+    num_perm: int | None = Field(
+        default=None,
+        ge=1,
+        json_schema_extra={"description": "Signature length (bands * rows_per_band)."},
+    )
+    seed: int = Field(default=1, json_schema_extra={"description": "MinHash seed."})
+
+    @model_validator(mode="after")
+    def _bands_fit_the_signature(self) -> NearDedupeConfig:
+        if (
+            self.num_perm is not None
+            and self.bands * self.rows_per_band > self.num_perm
+        ):
+            raise ValueError(
+                f"near_dedupe: {self.bands} bands of {self.rows_per_band} values need "
+                f"num_perm >= {self.bands * self.rows_per_band}, got {self.num_perm}"
+            )
+        return self
 
 
 class AxolotlFastConfig(BaseModel):
@@ -46,6 +105,15 @@ class AxolotlFastConfig(BaseModel):
         json_schema_extra={
             "description": "Exact deduplication of the tokenized dataset in Rust, keeping the "
             "same rows as axolotl's dataset_exact_deduplication, which it replaces."
+        },
+    )
+    near_dedupe: NearDedupeConfig | None = Field(
+        default=None,
+        json_schema_extra={
+            "description": "Near-duplicate removal (MinHash + LSH in Rust) of the tokenized "
+            "dataset, after exact dedupe, before the prepared dataset is saved. Off unless "
+            "present; it changes the data (rows similar to an earlier row are dropped). "
+            "'near_dedupe: {}' takes the defaults."
         },
     )
     collator: bool = Field(
@@ -92,19 +160,33 @@ class AxolotlFastArgs(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _dedupe_needs_prepared_data(cls, data: Any) -> Any:
-        """Reject ``dedupe`` where axolotl rejects ``dataset_exact_deduplication``."""
+        """Reject ``dedupe`` / ``near_dedupe`` where axolotl rejects exact dedupe.
+
+        ``near_dedupe`` is also refused for RL configs, whose data the plugin does not load.
+        """
         block = data.get("axolotl_fast") if isinstance(data, dict) else None
-        if not (isinstance(block, dict) and block.get("dedupe")):
+        if not isinstance(block, dict):
             return data
-        if data.get("streaming") or data.get("pretraining_dataset"):
+        for key in ("dedupe", "near_dedupe"):
+            if block.get(key) not in (None, False):
+                _check_prepared_data(data, key)
+        if block.get("near_dedupe") is not None and data.get("rl"):
             raise ValueError(
-                "axolotl_fast.dedupe needs a prepared (map-style) dataset and is not "
-                "available with streaming or pretraining_dataset, like "
-                "dataset_exact_deduplication"
-            )
-        if data.get("skip_prepare_dataset"):
-            raise ValueError(
-                "axolotl_fast.dedupe runs while the dataset is prepared; it cannot be "
-                "used with skip_prepare_dataset: true"
+                "axolotl_fast.near_dedupe is not available for rl configs (their "
+                "preference data is loaded by axolotl)"
             )
         return data
+
+
+def _check_prepared_data(data: dict[str, Any], key: str) -> None:
+    if data.get("streaming") or data.get("pretraining_dataset"):
+        raise ValueError(
+            f"axolotl_fast.{key} needs a prepared (map-style) dataset and is not "
+            "available with streaming or pretraining_dataset, like "
+            "dataset_exact_deduplication"
+        )
+    if data.get("skip_prepare_dataset"):
+        raise ValueError(
+            f"axolotl_fast.{key} runs while the dataset is prepared; it cannot be "
+            "used with skip_prepare_dataset: true"
+        )

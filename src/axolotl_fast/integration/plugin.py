@@ -76,9 +76,9 @@ class FastPlugin(BasePlugin):
     def load_datasets(
         self, cfg: DictDefault, preprocess: bool = False
     ) -> TrainDatasetMeta | None:
-        """Load the datasets when ``loader``, ``tokenize`` or ``dedupe`` is on.
+        """Load the datasets when ``loader``, ``tokenize``, ``dedupe`` or ``near_dedupe`` is on.
 
-        Returns ``None`` (axolotl loads the data) when all three are off, and when the config
+        Returns ``None`` (axolotl loads the data) when all four are off, and when the config
         is RL, or (with only ``loader``) has an entry the loader cannot read exactly;
         one INFO line then says why. See :mod:`axolotl_fast.integration.data.load`.
         """
@@ -87,7 +87,8 @@ class FastPlugin(BasePlugin):
         self._fired("load_datasets", preprocess=preprocess)
         self._log_operations(cfg)
         settings = fast_config(cfg)
-        if not (settings.loader or settings.tokenize or settings.dedupe):
+        near = settings.near_dedupe is not None
+        if not (settings.loader or settings.tokenize or settings.dedupe or near):
             return None
         from axolotl_fast.integration.data.load import load_datasets
 
@@ -100,8 +101,9 @@ class FastPlugin(BasePlugin):
                 outcome.tokenize_note or outcome.note,
             ),
             ("dedupe", outcome.deduped_by_us, outcome.note),
+            ("near_dedupe", outcome.near_deduped_by_us, outcome.note),
         ):
-            if getattr(settings, name):
+            if getattr(settings, name) not in (None, False):
                 self._outcomes[name] = OperationStatus(name, True, active, note)
         return outcome.meta
 

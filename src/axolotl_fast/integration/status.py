@@ -29,6 +29,9 @@ _ACTIVE = {
     "dedupe": "tokenized rows are deduplicated in Rust where axolotl's "
     "dataset_exact_deduplication would run (same rows kept), once, before the prepared "
     "dataset is saved",
+    "near_dedupe": "tokenized rows similar to an earlier row (MinHash + LSH, estimated "
+    "Jaccard at or above the threshold) are dropped after exact dedupe, before the prepared "
+    "dataset is saved; this changes the data",
     "tokenize": "entries whose strategy has a fast path (the alpaca family, completion) "
     "are tokenized in Rust on every core, checked against axolotl's strategy on their "
     "first 256 rows; other entries are tokenized by axolotl",
@@ -83,6 +86,7 @@ def operation_statuses(config: AxolotlFastConfig) -> list[OperationStatus]:
         "loader": config.loader,
         "tokenize": config.tokenize,
         "dedupe": config.dedupe,
+        "near_dedupe": config.near_dedupe is not None,
         "collator": config.collator,
         "packing": config.packing != "axolotl",
     }

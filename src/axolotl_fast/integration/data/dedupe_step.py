@@ -7,6 +7,8 @@ again in ``create_train_validation_split``, on every start, before the validatio
 part of the cached prepared dataset, and :func:`split_validation` replaces the second: the
 saved rows are already unique, so deduplicating them again would keep every row and only cost
 time. ``dataset_exact_deduplication: true`` is then not run as well (one log line says so).
+:func:`dedupe_split` runs whichever exact dedupe the config asks for, then ``near_dedupe``
+(:mod:`~axolotl_fast.integration.data.near_dedupe_step`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
     from axolotl.utils.dict import DictDefault
     from datasets import Dataset
 
-__all__ = ["dedupe_prepared", "log_replacement", "split_validation"]
+    from axolotl_fast.integration.args import AxolotlFastConfig
+
+__all__ = ["dedupe_prepared", "dedupe_split", "log_replacement", "split_validation"]
 
 LOG = get_logger(__name__)
 
@@ -34,6 +38,33 @@ def log_replacement(cfg: DictDefault) -> None:
             "axolotl_fast: dedupe replaces axolotl's dataset_exact_deduplication "
             "(same rows kept; it is not run twice)"
         )
+
+
+def dedupe_split(
+    dataset: Dataset, split: str, cfg: DictDefault, settings: AxolotlFastConfig
+) -> tuple[Dataset, list[tuple[str, str]]]:
+    """The dedupe steps of a prepared split, in order.
+
+    Exact dedupe (ours with ``dedupe``, else axolotl's with ``dataset_exact_deduplication``),
+    then ``near_dedupe``.
+
+    Returns:
+        The kept rows and ``(step, note)`` pairs for the run report.
+    """
+    from axolotl.utils.data.utils import deduplicate_and_log_datasets
+
+    from axolotl_fast.integration.data.near_dedupe_step import near_dedupe_prepared
+
+    notes = []
+    if settings.dedupe:
+        dataset, note = dedupe_prepared(dataset, split)
+        notes.append(("dedupe", note))
+    elif cfg.dataset_exact_deduplication:
+        dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
+    if settings.near_dedupe is not None:
+        dataset, note = near_dedupe_prepared(dataset, split, settings.near_dedupe)
+        notes.append(("near_dedupe", note))
+    return dataset, notes
 
 
 def dedupe_prepared(dataset: Dataset, split: str) -> tuple[Dataset, str]:

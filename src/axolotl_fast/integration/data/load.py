@@ -7,7 +7,8 @@ for everything but these: where axolotl calls ``load_dataset_with_config``, the 
 the entry with :func:`axolotl_fast.hf.dataset.read_entry`; where it calls
 ``get_dataset_wrapper``, ``tokenize`` runs the entry's strategy in Rust when it can
 (:mod:`~axolotl_fast.integration.data.tokenize_step`); ``dedupe`` replaces
-``dataset_exact_deduplication``. Long-sequence handling, packing preparation, the
+``dataset_exact_deduplication``; ``near_dedupe`` drops near-duplicates right after it.
+Long-sequence handling, packing preparation, the
 prepared-dataset cache, sharding, the validation split and the step count stay axolotl's.
 
 Before anything is loaded, every entry of ``datasets`` and ``test_datasets`` is planned
@@ -75,6 +76,7 @@ class LoadOutcome:
         note: One line for the run report.
         read_by_us: Whether the Rust reader read the files.
         deduped_by_us: Whether our dedupe ran at axolotl's dedupe points.
+        near_deduped_by_us: Whether ``near_dedupe`` ran on the prepared splits.
         tokenized_by_us: Whether the Rust tokenizer tokenized at least one entry.
         tokenize_note: One line on what ``tokenize`` did with each entry.
     """
@@ -83,6 +85,7 @@ class LoadOutcome:
     note: str
     read_by_us: bool = False
     deduped_by_us: bool = False
+    near_deduped_by_us: bool = False
     tokenized_by_us: bool = False
     tokenize_note: str = ""
 
@@ -103,16 +106,19 @@ def hashed_settings(settings: AxolotlFastConfig) -> dict[str, Any]:
     """The ``axolotl_fast`` settings that enter :func:`prepared_dataset_hash`.
 
     ``loader``, ``tokenize`` (its cache version when on, so a fix to a fast path makes new
-    prepared datasets) and ``dedupe``; ``collator`` and ``packing`` act after the prepared
-    dataset and stay out.
+    prepared datasets), ``dedupe`` and ``near_dedupe`` (when on); ``collator`` and
+    ``packing`` act after the prepared dataset and stay out.
     """
     from axolotl_fast.integration.data.tokenize_step import CACHE_VERSION
 
-    return {
+    relevant: dict[str, Any] = {
         "loader": settings.loader,
         "tokenize": CACHE_VERSION if settings.tokenize else False,
         "dedupe": settings.dedupe,
     }
+    if settings.near_dedupe is not None:  # absent when off: earlier hashes stay valid
+        relevant["near_dedupe"] = settings.near_dedupe.model_dump()
+    return relevant
 
 
 def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
@@ -133,6 +139,11 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
         The outcome; ``meta`` is ``None`` when axolotl's loader must run instead.
     """
     reason = _config_not_handled(cfg, settings)
+    if reason is not None and settings.near_dedupe is not None and cfg.datasets:
+        raise ValueError(
+            f"axolotl_fast.near_dedupe needs the plugin to load the data, which it "
+            f"cannot for this config: {reason}"
+        )
     if reason is not None:
         LOG.info("axolotl_fast: loader leaves this config to axolotl: %s", reason)
         _leave_dedupe_to_axolotl(cfg, settings, reason)
@@ -166,6 +177,7 @@ def load_datasets(cfg: DictDefault, settings: AxolotlFastConfig) -> LoadOutcome:
         note,
         read_by_us=plans is not None,
         deduped_by_us=settings.dedupe,
+        near_deduped_by_us=settings.near_dedupe is not None,
         tokenized_by_us=any(o.dataset is not None for o in outcomes),
         tokenize_note="; ".join([*(o.note for o in outcomes), *pipeline.passes.notes])
         or f"nothing tokenized in this run: {note}",
@@ -182,11 +194,12 @@ def _pipeline_class(cfg: DictDefault) -> type[SftPipeline]:
 def _needs_our_pipeline(cfg: DictDefault, settings: AxolotlFastConfig) -> bool:
     """Whether the pipeline still runs when the reader falls back to axolotl's loader.
 
-    It does for ``dedupe``, and for ``tokenize`` unless the config streams (streamed entries
-    are tokenized by axolotl anyway).
+    It does for ``dedupe`` and ``near_dedupe``, and for ``tokenize`` unless the config
+    streams (streamed entries are tokenized by axolotl anyway).
     """
     streaming = cfg.streaming or cfg.pretraining_dataset
-    return settings.dedupe or (settings.tokenize and not streaming)
+    near = settings.near_dedupe is not None
+    return settings.dedupe or near or (settings.tokenize and not streaming)
 
 
 def _leave_dedupe_to_axolotl(

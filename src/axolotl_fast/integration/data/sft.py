@@ -11,6 +11,8 @@ axolotl's public functions in the same order with the same arguments. The differ
   long-sequence and packing passes after the merge on the Arrow columns;
 * ``dedupe``: :mod:`~axolotl_fast.integration.data.dedupe_step` deduplicates where axolotl's
   ``dataset_exact_deduplication`` would;
+* ``near_dedupe``: :mod:`~axolotl_fast.integration.data.near_dedupe_step` drops
+  near-duplicates right after;
 * the prepared-dataset directory is named by the hash function given (the plugin's own key).
 
 Streaming configs run the subclass :class:`~.sft_streaming.StreamingSftPipeline`: entries are
@@ -247,9 +249,8 @@ class SftPipeline:
     ) -> tuple:
         """``_load_raw_datasets``: read, tokenize and merge, then prepare and save."""
         from axolotl.utils.data.shared import merge_datasets
-        from axolotl.utils.data.utils import deduplicate_and_log_datasets
 
-        from axolotl_fast.integration.data.dedupe_step import dedupe_prepared
+        from axolotl_fast.integration.data.dedupe_step import dedupe_split
         from axolotl_fast.integration.data.prepared_cache import save_prepared
 
         cfg = self.cfg
@@ -273,11 +274,9 @@ class SftPipeline:
         dataset = merge_datasets(datasets, cfg)
         if not cfg.skip_prepare_dataset and not streaming:
             dataset = self.passes.run(dataset, split)
-            if self.settings.dedupe:
-                dataset, note = dedupe_prepared(dataset, split)
-                self.note(split, "dedupe", note)
-            elif cfg.dataset_exact_deduplication:
-                dataset, _ = deduplicate_and_log_datasets(dataset=dataset)
+            dataset, notes = dedupe_split(dataset, split, cfg, self.settings)
+            for source, note in notes:
+                self.note(split, source, note)
             save_prepared(cfg, dataset, dataset_hash, split)
         return dataset, prompters
 
