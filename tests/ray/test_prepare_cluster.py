@@ -1,7 +1,7 @@
 """``prepare`` on a simulated 2-node cluster (``ray.cluster_utils.Cluster``, 1 CPU each).
 
 The stages run on both nodes; the written dataset must still be the plugin's single-machine
-prepared dataset for 1, 7 and 64 key shards.
+prepared dataset for 1, 7 and 64 key shards, and with near-dedupe on.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ pytest.importorskip("ray", reason="ray[data] is not installed (axolotl_fast[ray]
 import ray
 from axolotl_fast.ray import prepare
 from support.ray_prepare import (
+    FAST_NEAR,
     assert_same_prepared,
     mixed_entries,
     prepared_dir,
@@ -65,3 +66,16 @@ def test_two_nodes_give_the_single_machine_dataset(
     (summary,) = prepare(cfg, block_rows=31, key_shards=key_shards)
     assert summary.rows_written > 0
     assert_same_prepared(prepared_dir(work / name), reference)
+
+
+def test_near_dedupe_on_two_nodes_keeps_the_single_machine_rows(
+    two_nodes, plugin_manager, tiny_kit, work
+):
+    entries = mixed_entries(tiny_kit, work)
+    expected = single_machine(
+        plugin_manager, tiny_kit, work / "near", entries, fast=FAST_NEAR
+    )
+    cfg = ray_cfg(tiny_kit, work, "near-ray", entries, fast=FAST_NEAR)
+    (summary,) = prepare(cfg, block_rows=31, key_shards=5)
+    assert summary.dropped_near_duplicates > 0
+    assert_same_prepared(prepared_dir(work / "near-ray"), expected)

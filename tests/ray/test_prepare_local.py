@@ -20,6 +20,7 @@ from axolotl_fast.ray import prepare
 from axolotl_fast.ray.output import OutputDir
 from axolotl_fast.ray.seen import SeenStore
 from support.ray_prepare import (
+    FAST_NEAR,
     assert_same_prepared,
     mixed_entries,
     prepared_dir,
@@ -152,3 +153,23 @@ def test_blocks_emptied_by_the_length_filter_change_nothing(
     (summary,) = prepare(cfg, block_rows=2, key_shards=7)
     assert summary.dropped_by_passes > summary.rows_tokenized // 3
     assert_same_prepared(prepared_dir(work / "short-ray"), expected)
+
+
+def test_near_dedupe_on_ray_keeps_the_single_machine_rows(
+    local_ray, plugin_manager, tiny_kit, work
+):
+    """Exact then near dedupe: the same kept rows as the plugin's on one machine."""
+    entries = mixed_entries(tiny_kit, work)
+    expected = single_machine(
+        plugin_manager, tiny_kit, work / "near", entries, fast=FAST_NEAR
+    )
+    cfg = ray_cfg(tiny_kit, work, "near-ray", entries, fast=FAST_NEAR)
+    (summary,) = prepare(cfg, block_rows=BLOCK_ROWS, key_shards=7)
+    assert summary.dropped_duplicates > 0 and summary.dropped_near_duplicates > 0
+    assert "near_dedupe" in summary.seconds
+    assert summary.rows_written == summary.rows_tokenized - (
+        summary.dropped_by_passes
+        + summary.dropped_duplicates
+        + summary.dropped_near_duplicates
+    )
+    assert_same_prepared(prepared_dir(work / "near-ray"), expected)

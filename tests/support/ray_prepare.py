@@ -18,6 +18,8 @@ from axolotl_fast.tiny import make_alpaca_rows
 from support.parity import make_cfg, our_plugin
 
 FAST = {"loader": True, "tokenize": True, "dedupe": True}
+# Near-dedupe as well, loose enough that the tiny kit's templated rows have near-duplicates.
+FAST_NEAR = {**FAST, "near_dedupe": {"threshold": 0.5, "ngram": 3}}
 
 
 def mixed_entries(kit, work: Path) -> list[dict]:
@@ -48,10 +50,12 @@ def mixed_entries(kit, work: Path) -> list[dict]:
     ]
 
 
-def ray_cfg(kit, work: Path, prepared: str, entries: list[dict], **extra):
+def ray_cfg(
+    kit, work: Path, prepared: str, entries: list[dict], fast: dict = FAST, **extra
+):
     """The config both sides use, with packing (so the passes add columns)."""
     return make_cfg(
-        kit, work, prepared, entries, sample_packing=True, axolotl_fast=FAST, **extra
+        kit, work, prepared, entries, sample_packing=True, axolotl_fast=fast, **extra
     )
 
 

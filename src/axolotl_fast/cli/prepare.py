@@ -89,7 +89,9 @@ def _human(report: list[dict]) -> str:
             f"{split['split']}: {split['path']}",
             f"  rows read {split['rows_read']}, tokenized {split['rows_tokenized']}, "
             f"dropped by length/packing passes {split['dropped_by_passes']}, "
-            f"duplicates {split['dropped_duplicates']}, written {split['rows_written']} "
+            f"duplicates {split['dropped_duplicates']}, "
+            f"near-duplicates {split['dropped_near_duplicates']}, "
+            f"written {split['rows_written']} "
             f"({split['bytes_written']} bytes in {split['output_shards']} shard(s))",
             f"  {stages}",
         ]

@@ -62,6 +62,7 @@ def split_jobs(cfg: Any, options: Any) -> Iterator[SplitJob]:
     tokenizer = load_tokenizer(cfg)
     pipeline = SftPipeline(cfg, None, settings, prepared_dataset_hash)
     dedupe = bool(settings.dedupe or cfg.dataset_exact_deduplication)
+    near = settings.near_dedupe.model_dump() if settings.near_dedupe else None
     env = {
         name: value
         for name, value in os.environ.items()
@@ -78,6 +79,7 @@ def split_jobs(cfg: Any, options: Any) -> Iterator[SplitJob]:
             plans=plans,
             block_rows=options.block_rows,
             dedupe=dedupe,
+            near_dedupe=near,
             worker_env=env,
         )
         final = str(pipeline.prepared_path(tokenizer, split))

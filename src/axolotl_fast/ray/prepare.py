@@ -11,6 +11,8 @@ times each one:
    (:func:`~.stages.passes_block`); materialized;
 3. **dedupe**: only (key, rank) pairs are shuffled, by key shard; each shard keeps the lowest
    rank per key (:func:`~.stages.dedupe_shard`); the dropped ranks come back to the driver;
+   With ``near_dedupe`` on, its stage follows (:mod:`axolotl_fast.ray.near`): signatures,
+   bucket shuffle, edges, and the driver's union-find add the near-duplicates' ranks;
 4. **write**: the kept rows are routed by rank range to output shards, each sorted and
    written (:func:`~.stages.write_group`); the manifest is written last
    (:mod:`axolotl_fast.ray.output`), then the key shards' sets are committed.
@@ -38,6 +40,7 @@ from axolotl_fast.ray.between import (
     tokenize_calls,
 )
 from axolotl_fast.ray.job import SplitJob
+from axolotl_fast.ray.near import near_duplicate_ranks
 from axolotl_fast.ray.order import MergeOrder, merged_ranks
 from axolotl_fast.ray.output import OutputDir, ShardWritten
 from axolotl_fast.ray.seen import SeenStore
@@ -93,6 +96,7 @@ class SplitSummary:
     rows_tokenized: int = 0
     dropped_by_passes: int = 0
     dropped_duplicates: int = 0
+    dropped_near_duplicates: int = 0
     rows_written: int = 0
     bytes_written: int = 0
     output_shards: int = 0
@@ -201,6 +205,18 @@ def _run_stages(
         dropped = _dedupe(passed, options.key_shards, store)
     summary.dropped_duplicates = len(dropped)
     clock.lap("dedupe")
+    if settings.near_dedupe is not None and kept_rows > len(dropped):
+        near = near_duplicate_ranks(
+            passed,
+            dropped,
+            settings.near_dedupe,
+            options.key_shards,
+            len(ranks),
+            settings.threads,
+        )
+        summary.dropped_near_duplicates = len(near)
+        dropped = np.union1d(dropped, near)
+        clock.lap("near_dedupe")
     outputs = _output_count(job, options, kept_rows - len(dropped))
     written = _write(passed, dropped, len(ranks), outputs, output, settings.threads)
     output.finish(written, features_of(passed), split_name(calls))

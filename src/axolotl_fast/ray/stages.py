@@ -67,6 +67,8 @@ class StageSettings:
         block_rows: Rows per block of the read stage.
         threads: The core's threads per task (the CPUs Ray gives each task).
         dedupe: Whether rows are deduplicated.
+        near_dedupe: The ``near_dedupe:`` settings (a plain dict), or ``None``.
+        worker_env: Variables the workers set (the driver's ``HF_*``, ``AXOLOTL_*``...).
     """
 
     cfg: dict
@@ -76,6 +78,7 @@ class StageSettings:
     block_rows: int
     threads: int = 1
     dedupe: bool = True
+    near_dedupe: dict | None = None
     worker_env: dict = field(default_factory=dict)
 
     def enter(self) -> None:
