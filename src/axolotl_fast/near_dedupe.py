@@ -147,7 +147,7 @@ def minhash_signatures(
     params: MinHashParams = MinHashParams(),
     num_threads: int | None = None,
 ) -> pa.FixedSizeListArray:
-    """Every row's signature: ``num_perm`` ``uint64`` values, null for a row without shingles.
+    """Every row's signature: ``num_perm`` ``uint32`` values, null for a row without shingles.
 
     ``data`` and ``column`` as in :func:`near_dedupe`.
     """
@@ -166,7 +166,7 @@ def bucket_hashes(
     """
     num_perm = params.core_args()[1]
     width = params.bands * params.rows_per_band
-    values = _signature_matrix(signatures, num_perm)[:, :width]
+    values = _signature_matrix(signatures, num_perm)[:, :width].astype(np.uint64)
     values = values.reshape(len(values), params.bands, params.rows_per_band)
     odd = (np.arange(params.rows_per_band, dtype=np.uint64) * 2 + 1) * np.uint64(
         0x9E3779B97F4A7C15
@@ -240,7 +240,7 @@ def _int64s(array: pa.Array) -> np.ndarray:
 
 
 def _signature_matrix(signatures: pa.FixedSizeListArray, num_perm: int) -> np.ndarray:
-    """The signatures as a ``(rows, num_perm)`` ``uint64`` matrix.
+    """The signatures as a ``(rows, num_perm)`` ``uint32`` matrix.
 
     A null row's values are whatever its slot holds: callers leave null rows out.
     """

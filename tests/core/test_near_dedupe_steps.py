@@ -138,7 +138,7 @@ def test_bucket_hashes_are_equal_for_equal_band_values():
 def test_signatures_are_null_for_rows_without_shingles():
     table = pa.table({"ids": pa.array([[1, 2, 3], None, []], pa.list_(pa.int64()))})
     signatures = minhash_signatures(table, column="ids", params=PARAMS)
-    assert signatures.type == pa.list_(pa.uint64(), PARAMS.bands * PARAMS.rows_per_band)
+    assert signatures.type == pa.list_(pa.uint32(), PARAMS.bands * PARAMS.rows_per_band)
     assert signatures.is_valid().to_pylist() == [True, False, False]
 
 

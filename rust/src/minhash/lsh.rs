@@ -23,9 +23,9 @@ pub type Edge = (usize, usize);
 ///
 /// Rows without a signature are left out by the caller: they have no shingles and are
 /// near-duplicates of nothing.
-pub fn band_edges(rows: &[(usize, &[u64])], band: usize, params: &Params) -> Vec<Edge> {
+pub fn band_edges(rows: &[(usize, &[u32])], band: usize, params: &Params) -> Vec<Edge> {
     let range = band * params.rows_per_band..(band + 1) * params.rows_per_band;
-    let mut buckets: HashMap<&[u64], Vec<usize>> = HashMap::new();
+    let mut buckets: HashMap<&[u32], Vec<usize>> = HashMap::new();
     let mut edges = Vec::new();
     for (position, &(row, signature)) in rows.iter().enumerate() {
         let Some(key) = signature.get(range.clone()) else {
@@ -60,8 +60,8 @@ pub fn roots_of_edges(num_rows: usize, edges: &[Edge]) -> Vec<usize> {
 /// The clusters of near-duplicate rows: for each row, the lowest row of its cluster.
 ///
 /// `signatures[i]` is row `i`'s signature (`None`: no shingles, a cluster of its own).
-pub fn clusters(signatures: &[Option<Vec<u64>>], params: &Params) -> Vec<usize> {
-    let rows: Vec<(usize, &[u64])> = signatures
+pub fn clusters(signatures: &[Option<Vec<u32>>], params: &Params) -> Vec<usize> {
+    let rows: Vec<(usize, &[u32])> = signatures
         .iter()
         .enumerate()
         .filter_map(|(row, signature)| signature.as_deref().map(|s| (row, s)))

@@ -3,9 +3,8 @@
 //! A row becomes a set of shingles: word n-grams of its normalized text ([`word_shingles`]:
 //! lowercase, every character that is not alphanumeric a separator) or n-grams of its token
 //! ids ([`token_shingles`]). Each shingle is hashed with xxh3-64 under the seed; the signature
-//! holds, for each of `num_perm` permutations `(a * h + b) mod (2^61 - 1)` (as datatrove and
-//! datasketch make them, `a` and `b` drawn from the seed), the smallest value over the
-//! shingles. Rows whose signatures agree on every value of a band (`rows_per_band`
+//! holds, for each of `num_perm` hash functions ([`Permutations`]: multiply-add-shift, 32-bit
+//! values, drawn from the seed), the smallest value over the shingles. Rows whose signatures agree on every value of a band (`rows_per_band`
 //! consecutive values) are candidates; a candidate pair is an edge when the share of equal
 //! signature values (the Jaccard estimate) reaches the threshold. Edges join rows in a
 //! union-find whose roots are the lowest row of each cluster, the row that is kept.
@@ -29,9 +28,6 @@ pub use shingles::{token_shingles, word_shingles};
 pub use unionfind::UnionFind;
 
 use crate::error::{Error, Result};
-
-/// The Mersenne prime 2^61 - 1 the permutations work modulo.
-const PRIME: u64 = (1 << 61) - 1;
 
 /// The parameters of a near-duplicate search.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,62 +85,56 @@ impl Params {
     }
 }
 
-/// The `num_perm` permutations `(a * h + b) mod PRIME`, drawn from the seed.
+/// The `num_perm` hash functions of the signature, drawn from the seed.
+///
+/// Function `i` maps the low 32 bits `x` of a shingle hash to `(a_i * x + b_i) mod 2^64`,
+/// shifted right by 32 bits: Dietzfelbinger's multiply-add-shift scheme, strongly universal
+/// for 32-bit keys with 64-bit `a_i`, `b_i` drawn uniformly. Each costs one multiply and one
+/// add, in a loop over the functions that the compiler vectorizes.
 #[derive(Clone, Debug)]
 pub struct Permutations {
-    coefficients: Vec<(u64, u64)>,
+    multipliers: Vec<u64>,
+    increments: Vec<u64>,
 }
 
 impl Permutations {
-    /// `num_perm` permutations from `seed` (`a` in `[1, PRIME)`, `b` in `[0, PRIME)`).
+    /// `num_perm` functions drawn from a `ChaCha8` stream of `seed`.
     pub fn new(num_perm: usize, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let coefficients = (0..num_perm)
-            .map(|_| (rng.random_range(1..PRIME), rng.random_range(0..PRIME)))
-            .collect();
-        Permutations { coefficients }
+        let (multipliers, increments) = (0..num_perm)
+            .map(|_| (rng.random::<u64>(), rng.random::<u64>()))
+            .unzip();
+        Permutations {
+            multipliers,
+            increments,
+        }
     }
 
     /// The signature of a set of shingle hashes; `None` for an empty set (such rows are
     /// never near-duplicates of anything).
-    pub fn signature(&self, shingles: &[u64]) -> Option<Vec<u64>> {
+    pub fn signature(&self, shingles: &[u64]) -> Option<Vec<u32>> {
         if shingles.is_empty() {
             return None;
         }
-        let signature = self
-            .coefficients
-            .iter()
-            .map(|&(a, b)| {
-                shingles
-                    .iter()
-                    .map(|&h| permute(a, b, h))
-                    .min()
-                    .unwrap_or(u64::MAX)
-            })
-            .collect();
+        let mut signature = vec![u32::MAX; self.multipliers.len()];
+        for &shingle in shingles {
+            let key = shingle & u64::from(u32::MAX);
+            let functions = self.multipliers.iter().zip(&self.increments);
+            for (slot, (&a, &b)) in signature.iter_mut().zip(functions) {
+                *slot = (*slot).min(high_half(a.wrapping_mul(key).wrapping_add(b)));
+            }
+        }
         Some(signature)
     }
 }
 
-/// `(a * h + b) mod 2^61 - 1`, reduced without a 128-bit division (the hot loop).
-///
-/// With `a, b < 2^61` and `h mod P < 2^61` the value is below `2^122 + 2^61`; for a
-/// Mersenne prime `x mod P` is the sum of `x`'s 61-bit limbs, folded until below `P`.
-fn permute(a: u64, b: u64, h: u64) -> u64 {
-    let value = u128::from(a) * u128::from(h % PRIME) + u128::from(b);
-    let limbs = (value & u128::from(PRIME)) + (value >> 61);
-    let folded = (limbs & u128::from(PRIME)) + (limbs >> 61);
-    // Below 2^62 now, and one subtraction brings it below P.
-    let folded = u64::try_from(folded).unwrap_or(u64::MAX);
-    if folded >= PRIME {
-        folded - PRIME
-    } else {
-        folded
-    }
+#[allow(clippy::cast_possible_truncation)] // the high 32 bits: exact
+fn high_half(value: u64) -> u32 {
+    (value >> 32) as u32
 }
 
 /// The share of equal values of two signatures (the Jaccard estimate).
-pub fn estimated_jaccard(a: &[u64], b: &[u64]) -> f64 {
+pub fn estimated_jaccard(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() {
         return 0.0;
     }
@@ -183,7 +173,7 @@ pub fn signatures(
     rows: Rows<'_>,
     params: &Params,
     threads: usize,
-) -> Result<Vec<Option<Vec<u64>>>> {
+) -> Result<Vec<Option<Vec<u32>>>> {
     params.check()?;
     let permutations = Permutations::new(params.num_perm, params.seed);
     let indices: Vec<usize> = (0..rows.len()).collect();

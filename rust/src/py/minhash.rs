@@ -3,17 +3,17 @@
 //! `cluster_roots`), which the Ray stage runs on separate workers.
 //!
 //! Columns arrive through the Arrow C data interface; shingling, signatures and clusters run
-//! with the GIL released. Signatures travel as a `FixedSizeList<UInt64>` column (null for a
+//! with the GIL released. Signatures travel as a `FixedSizeList<UInt32>` column (null for a
 //! row without shingles); rows and roots as `int64` arrays.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayData, AsArray, FixedSizeListArray, Int64Array, UInt64Array, make_array,
+    Array, ArrayData, AsArray, FixedSizeListArray, Int64Array, UInt32Array, make_array,
 };
 use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Int64Type, UInt64Type};
+use arrow::datatypes::{DataType, Field, Int64Type, UInt32Type};
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
 
@@ -59,7 +59,7 @@ pub fn near_duplicates_py(
         .unbind())
 }
 
-/// Every row's MinHash signature of ``column``, as a ``FixedSizeList<UInt64>`` of
+/// Every row's MinHash signature of ``column``, as a ``FixedSizeList<UInt32>`` of
 /// ``num_perm`` values (null for a row without shingles). ``bands``, ``rows_per_band`` and
 /// ``threshold`` are only checked, so a bad setting fails before any work.
 #[pyfunction]
@@ -125,7 +125,7 @@ pub fn minhash_band_edges_py(
             seed: 0,
         };
         params.check()?;
-        let rows: Vec<(usize, &[u64])> = rows
+        let rows: Vec<(usize, &[u32])> = rows
             .iter()
             .enumerate()
             .filter(|&(i, _)| nulls.as_ref().is_none_or(|n| n.is_valid(i)))
@@ -180,7 +180,7 @@ fn signatures_of(
     array: &dyn Array,
     params: &Params,
     threads: usize,
-) -> Result<Vec<Option<Vec<u64>>>> {
+) -> Result<Vec<Option<Vec<u32>>>> {
     match array.data_type() {
         DataType::Utf8 => {
             let texts: Vec<Option<&str>> = array.as_string::<i32>().iter().collect();
@@ -202,7 +202,7 @@ fn signatures_of(
 }
 
 fn signature_column(
-    signatures: &[Option<Vec<u64>>],
+    signatures: &[Option<Vec<u32>>],
     num_perm: usize,
 ) -> Result<FixedSizeListArray> {
     let mut values = Vec::with_capacity(signatures.len() * num_perm);
@@ -215,11 +215,11 @@ fn signature_column(
     let valid: Vec<bool> = signatures.iter().map(Option::is_some).collect();
     let size = i32::try_from(num_perm)
         .map_err(|_| Error::invalid_argument("num_perm", "must fit in an i32"))?;
-    let field = Arc::new(Field::new_list_field(DataType::UInt64, true));
+    let field = Arc::new(Field::new_list_field(DataType::UInt32, true));
     FixedSizeListArray::try_new(
         field,
         size,
-        Arc::new(UInt64Array::from(values)),
+        Arc::new(UInt32Array::from(values)),
         Some(NullBuffer::from(valid)),
     )
     .map_err(|err| Error::invalid_argument("signatures", err.to_string()))
@@ -229,11 +229,11 @@ fn signature_column(
 fn signature_values(
     array: &dyn Array,
     len: usize,
-) -> Result<(usize, Vec<u64>, Option<NullBuffer>)> {
+) -> Result<(usize, Vec<u32>, Option<NullBuffer>)> {
     let bad = |reason: String| Error::invalid_argument("signatures", reason);
     let Some(list) = array.as_fixed_size_list_opt() else {
         return Err(bad(format!(
-            "expected FixedSizeList<UInt64>, got {}",
+            "expected FixedSizeList<UInt32>, got {}",
             array.data_type()
         )));
     };
@@ -242,9 +242,9 @@ fn signature_values(
     }
     let width = usize::try_from(list.value_length()).unwrap_or(0);
     let values = list.values().slice(list.offset() * width, len * width);
-    let Some(values) = values.as_primitive_opt::<UInt64Type>() else {
+    let Some(values) = values.as_primitive_opt::<UInt32Type>() else {
         return Err(bad(format!(
-            "values must be UInt64, got {}",
+            "values must be UInt32, got {}",
             values.data_type()
         )));
     };

@@ -211,7 +211,7 @@ def _empty_signatures(params: MinHashParams) -> pa.Table:
     return pa.table(
         {
             RANK: pa.array([], pa.int64()),
-            SIGNATURE: pa.array([], pa.list_(pa.uint64(), width)),
+            SIGNATURE: pa.array([], pa.list_(pa.uint32(), width)),
         }
     )
 
