@@ -241,7 +241,14 @@ fn signature_values(
         return Err(bad(format!("{} signatures for {len} rows", list.len())));
     }
     let width = usize::try_from(list.value_length()).unwrap_or(0);
-    let values = list.values().slice(list.offset() * width, len * width);
+    let (start, count) = (list.offset() * width, len * width);
+    if list.values().len() < start + count {
+        return Err(bad(format!(
+            "{} values for {len} rows of {width}",
+            list.values().len()
+        )));
+    }
+    let values = list.values().slice(start, count);
     let Some(values) = values.as_primitive_opt::<UInt32Type>() else {
         return Err(bad(format!(
             "values must be UInt32, got {}",
