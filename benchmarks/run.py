@@ -163,7 +163,7 @@ def step(message: str) -> None:
 
 
 def run_part(part: str, python: str, args: list[str], env: dict[str, str]) -> float:
-    script = "pack_collate_bench.py" if part == "pack-collate" else f"{part}_bench.py"
+    script = f"{part.replace('-', '_')}_bench.py"
     command = [python, str(HERE / script), *args]
     step(f"[{part}] {shlex.join(command)}")
     started = time.perf_counter()
