@@ -200,7 +200,9 @@ def render(report: dict, png: Path, md: Path) -> str:
         "**Speed**: each case in a fresh process, the rows already in memory (ours, "
         "datasketch) or in JSON Lines files that datatrove reads in its first and last "
         "stages; wall and CPU seconds of the dedupe alone, ours' read listed as a stage "
-        "but not counted.",
+        "but not counted. datasketch's signatures stage includes making the shingles in "
+        "Python (the same normalization and 5-grams as ours); datatrove's stages include "
+        "starting their worker processes.",
         "",
         *speed_table(report),
         "",
