@@ -155,12 +155,13 @@ def write_section(doc: Path, name: str, body: str) -> None:
 
 def save_and_render(part: str, report: dict, out_dir: Path, report_python: str) -> None:
     """Write ``benchmarks-PART.json`` (with the machine and our build) into ``out_dir``,
-    then render its section and chart with ``PART_report.py`` under ``report_python`` (a
-    python with matplotlib: the benchmark venv's)."""
+    then render its section and chart with ``PART_report.py`` (dashes as underscores:
+    ``near-dedupe`` -> ``near_dedupe_report.py``) under ``report_python`` (a python with
+    matplotlib: the benchmark venv's)."""
     report["machine"] = machine_info()
     report["ours"] = ours_info(dict(os.environ))
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = out_dir / f"benchmarks-{part}.json"
     raw.write_text(json.dumps(report, indent=2) + "\n")
-    renderer = Path(__file__).resolve().parent / f"{part}_report.py"
+    renderer = Path(__file__).resolve().parent / f"{part.replace('-', '_')}_report.py"
     subprocess.run([report_python, str(renderer), str(raw)], check=True)

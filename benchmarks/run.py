@@ -2,9 +2,9 @@
 
 It takes a release wheel of ours (``--wheel``, or builds one with ``maturin build --release``),
 installs it into the benchmark venv (``benchmarks/venv.sh``: pyarrow, polars, HF datasets,
-duckdb, numba, fast-axolotl 0.2.0) and puts the same build in front of the axolotl venv
-(``scripts/venv.sh``), then runs every part side by side and writes ``benchmarks.md`` with
-its tables and PNG charts (and the raw JSON) into ``--out-dir``:
+duckdb, numba, fast-axolotl 0.2.0, datasketch, datatrove) and puts the same build in front
+of the axolotl venv (``scripts/venv.sh``), then runs every part side by side and writes
+``benchmarks.md`` with its tables and PNG charts (and the raw JSON) into ``--out-dir``:
 
 * ``startup``: importing the package and validating a config with our block (axolotl venv);
 * ``read``: every format through ours, pyarrow, polars, HF datasets and fast-axolotl;
@@ -19,6 +19,8 @@ its tables and PNG charts (and the raw JSON) into ``--out-dir``:
 * ``ray``: ``axolotl-fast prepare --ray`` against the plugin's ``axolotl preprocess`` on the
   same CPUs, per stage (axolotl venv);
 * ``dedupe``: ours against axolotl, fast-axolotl, polars and duckdb;
+* ``near-dedupe``: near-duplicate removal against datasketch and datatrove, recall and
+  precision per similarity bucket on planted near-copies, and speed;
 * ``pack-collate``: packing against axolotl's sampler, TRL, numba and fast-axolotl, and
   collation against axolotl's, HF's and fast-axolotl's collators.
 
@@ -56,6 +58,7 @@ PARTS = (
     "pretrain",
     "ray",
     "dedupe",
+    "near-dedupe",
     "pack-collate",
 )
 # The report's sections, in order: every part's, with pack-collate's two.
@@ -78,6 +81,7 @@ FULL = {
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
     "ray": ["--rows", "1000000", "5000000"],
     "dedupe": [],
+    "near-dedupe": ["--rows", "100000"],
     "pack-collate": [],
 }
 QUICK = {
@@ -92,6 +96,7 @@ QUICK = {
     "pretrain": ["--buffer-rows", "500", "--e2e-rows", "500", "--steps", "3"],
     "ray": ["--rows", "2000", "--vocab", "2000"],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
+    "near-dedupe": ["--rows", "3000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
 }
 
@@ -110,6 +115,7 @@ def part_args(
         "pretrain": ["--report-python", bench_python],
         "ray": ["--report-python", bench_python],
         "dedupe": ["--axolotl-python", axolotl_python],
+        "near-dedupe": ["--report-python", bench_python],
         "pack-collate": [
             "--axolotl-python",
             axolotl_python,
@@ -163,7 +169,7 @@ def step(message: str) -> None:
 
 
 def run_part(part: str, python: str, args: list[str], env: dict[str, str]) -> float:
-    script = "pack_collate_bench.py" if part == "pack-collate" else f"{part}_bench.py"
+    script = f"{part.replace('-', '_')}_bench.py"
     command = [python, str(HERE / script), *args]
     step(f"[{part}] {shlex.join(command)}")
     started = time.perf_counter()

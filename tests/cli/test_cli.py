@@ -243,6 +243,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
         "pretrain",
         "ray",
         "dedupe",
+        "near-dedupe",
         "pack",
         "collate",
     )
@@ -267,6 +268,7 @@ def test_bench_quick_writes_a_report_with_charts(tmp_path):
             "pretrain",
             "ray",
             "dedupe",
+            "near-dedupe",
             "pack",
             "collate",
         )

@@ -26,6 +26,7 @@ PARTS = (
     "pretrain",
     "ray",
     "dedupe",
+    "near-dedupe",
     "pack-collate",
 )
 
