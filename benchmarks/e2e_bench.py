@@ -128,7 +128,9 @@ def preprocess(
     )
     log = (work / "log.txt").read_text(encoding="utf-8", errors="replace")
     plugin_lines = sorted(
-        set(re.findall(r"axolotl_fast: (?:loader|tokenize)[^\n]*", log))
+        set(
+            re.findall(r"axolotl_fast: (?:loader|tokenize|\w+: near_dedupe)[^\n]*", log)
+        )
     )
     ok = proc.returncode == 0
     run = {
@@ -165,38 +167,35 @@ def best_of(
     return list(best.values())
 
 
-def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
+def setup(args: argparse.Namespace, env: dict[str, str], work: Path) -> tuple:
+    """The axolotl venv, the ``base`` of :func:`preprocess` (generated data, tiny model,
+    environment) in ``work``, and where our package comes from."""
     venv = axolotl_venv(args)
+    paths, source = ours_pythonpath(args, work)
+    env = {
+        **env,
+        "PYTHONPATH": ":".join([*paths, env.get("PYTHONPATH", "")]),
+        "TRANSFORMERS_OFFLINE": "1",
+        "AXOLOTL_DO_NOT_TRACK": "1",
+        "WANDB_MODE": "disabled",
+    }
+    data = gen_data.generate(
+        args.e2e_rows, args.seed, args.row_group_rows, args.data_dir
+    )["jsonl"]
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "axolotl_fast.tiny", str(work / "tiny")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    base = {"work": work, "model": work / "tiny" / "model", "data": data, "env": env}
+    return venv, base, source
+
+
+def run(args: argparse.Namespace, env: dict[str, str]) -> dict:
     work = Path(tempfile.mkdtemp(prefix="e2e-bench-"))
     try:
-        paths, source = ours_pythonpath(args, work)
-        env = {
-            **env,
-            "PYTHONPATH": ":".join([*paths, env.get("PYTHONPATH", "")]),
-            "TRANSFORMERS_OFFLINE": "1",
-            "AXOLOTL_DO_NOT_TRACK": "1",
-            "WANDB_MODE": "disabled",
-        }
-        data = gen_data.generate(
-            args.e2e_rows, args.seed, args.row_group_rows, args.data_dir
-        )["jsonl"]
-        subprocess.run(
-            [
-                str(venv / "bin" / "python"),
-                "-m",
-                "axolotl_fast.tiny",
-                str(work / "tiny"),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        base = {
-            "work": work,
-            "model": work / "tiny" / "model",
-            "data": data,
-            "env": env,
-        }
+        venv, base, source = setup(args, env, work)
         only_loader = {"tokenize": False, "dedupe": False}
         variants = [
             ("loader off", {"loader": False, **only_loader}, {}),

@@ -17,8 +17,10 @@ exact duplicates. Every tool runs with the same parameters (word 5-grams, 112 pe
 
 Quality (``near_dedupe_quality.py``): per exact-Jaccard bucket the share of planted pairs
 merged, recall at the threshold, precision of the removed rows. Speed: wall and CPU seconds,
-rows/s and MB/s of text. Writes ``benchmarks-near-dedupe.json`` and the ``near-dedupe``
-section of ``benchmarks.md`` with ``benchmarks-near-dedupe.png`` (``near_dedupe_report.py``)::
+rows/s and MB/s of text. End to end (``near_dedupe_e2e.py``, ``--e2e-rows``): ``axolotl
+preprocess`` with the plugin, without and with ``near_dedupe``. Writes
+``benchmarks-near-dedupe.json`` and the ``near-dedupe`` section of ``benchmarks.md`` with
+``benchmarks-near-dedupe.png`` (``near_dedupe_report.py``)::
 
     python benchmarks/near_dedupe_bench.py --rows 100000 --out-dir docs
 """
@@ -37,6 +39,7 @@ from pathlib import Path
 import bench_common
 import gen_data
 import near_dedupe_data
+import near_dedupe_e2e
 import near_dedupe_quality
 import numpy as np
 import pyarrow.parquet as pq
@@ -114,6 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--report-python", default=sys.executable, help="a python with matplotlib"
     )
+    near_dedupe_e2e.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -127,6 +131,7 @@ def main(argv: list[str]) -> int:
         for name, case, options in CASES:
             result = run_case(name, case, options, folder, Path(tmp), args.timeout)
             results.append(with_quality(result, truth, texts))
+    e2e = near_dedupe_e2e.run(args) if args.e2e_rows else None
     report = {
         "command": "python benchmarks/near_dedupe_bench.py " + " ".join(argv),
         "cpus": os.cpu_count(),
@@ -135,6 +140,7 @@ def main(argv: list[str]) -> int:
         "params": {"ngram": 5, "num_perm": 112, "bands": 14, "rows_per_band": 8},
         "data": summary,
         "cases": results,
+        "e2e": e2e,
         "seconds": time.perf_counter() - started,
     }
     bench_common.save_and_render(

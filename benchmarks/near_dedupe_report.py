@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import bench_common
+import near_dedupe_e2e
 
 TARGET = (
     "Issue 18: recall and precision per similarity bucket against exact Jaccard, next to "
@@ -214,6 +215,7 @@ def render(report: dict, png: Path, md: Path) -> str:
         "",
         *ratios(report),
         "",
+        *([*near_dedupe_e2e.table(report["e2e"]), ""] if report.get("e2e") else []),
         "**The threshold trade-off.** A pair of Jaccard similarity s shares at least one "
         f"of {params['bands']} bands of {params['rows_per_band']} values with probability "
         f"`1-(1-s^{params['rows_per_band']})^{params['bands']}` (the S-curve, drawn in "

@@ -81,7 +81,7 @@ FULL = {
     "pretrain": ["--buffer-rows", "10000", "--e2e-rows", "20000"],
     "ray": ["--rows", "1000000", "5000000"],
     "dedupe": [],
-    "near-dedupe": ["--rows", "100000"],
+    "near-dedupe": ["--rows", "100000", "--e2e-rows", "100000"],
     "pack-collate": [],
 }
 QUICK = {
@@ -96,7 +96,7 @@ QUICK = {
     "pretrain": ["--buffer-rows", "500", "--e2e-rows", "500", "--steps", "3"],
     "ray": ["--rows", "2000", "--vocab", "2000"],
     "dedupe": ["--rows", "50000", "--subset-rows", "5000", "--text-rows", "50000"],
-    "near-dedupe": ["--rows", "3000"],
+    "near-dedupe": ["--rows", "3000", "--e2e-rows", "1000"],
     "pack-collate": ["--n", "50000", "--repeat", "1"],
 }
 
@@ -115,7 +115,12 @@ def part_args(
         "pretrain": ["--report-python", bench_python],
         "ray": ["--report-python", bench_python],
         "dedupe": ["--axolotl-python", axolotl_python],
-        "near-dedupe": ["--report-python", bench_python],
+        "near-dedupe": [
+            "--report-python",
+            bench_python,
+            "--axolotl-venv",
+            str(Path(axolotl_python).parent.parent),
+        ],
         "pack-collate": [
             "--axolotl-python",
             axolotl_python,
