@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from axolotl_fast import _core
+from axolotl_fast.dedupe import _hf_order, _is_hf_dataset
 from axolotl_fast.errors import InvalidArgumentError
 
 __all__ = [
@@ -105,9 +106,10 @@ def near_dedupe(
     """Find clusters of near-duplicate rows and keep the first row of each.
 
     Args:
-        data: A ``pyarrow.Table`` or ``RecordBatch``, or anything ``pyarrow.table`` takes
-            (``__arrow_c_stream__``: a reader, a polars frame). For an HF ``Dataset``, pass
-            ``dataset.with_format("arrow")[:]``.
+        data: A ``pyarrow.Table`` or ``RecordBatch``, an HF ``datasets.Dataset`` (its
+            column read from the underlying table through the indices mapping, without
+            formatting), or anything ``pyarrow.table`` takes (``__arrow_c_stream__``: a
+            reader, a polars frame).
         column: A string column (word n-grams of its normalized text: lowercase, anything
             not alphanumeric separates words) or a list-of-integers column (n-grams of token
             ids, e.g. ``input_ids``). Null rows and rows with no words are never removed.
@@ -216,23 +218,37 @@ def s_curve(
 
 
 def _column(data: Any, column: str) -> pa.Array:
-    if isinstance(data, pa.RecordBatch):
-        data = pa.Table.from_batches([data])
-    elif not isinstance(data, pa.Table):
-        try:
-            data = pa.table(data)
-        except (TypeError, ValueError) as err:
-            raise TypeError(
-                f"expected a pyarrow Table or Arrow stream, got {type(data).__name__}"
-            ) from err
-    if column not in data.column_names:
+    if _is_hf_dataset(data):
+        names, chunked = data.data.table.column_names, None
+        if column in names:  # the underlying table's column, through the indices mapping
+            chunked = data.data.table.column(column)
+            order = _hf_order(data)
+            chunked = chunked if order is None else chunked.take(order)
+    else:
+        table = _table(data)
+        names = table.column_names
+        chunked = table.column(column) if column in names else None
+    if chunked is None:
         raise InvalidArgumentError.for_value(
-            "column", f"{column!r} is not one of {data.column_names}"
+            "column", f"{column!r} is not one of {names}"
         )
-    chunked = data.column(column)
     if chunked.num_chunks == 0:
         return pa.array([], chunked.type)
     return chunked.combine_chunks()
+
+
+def _table(data: Any) -> pa.Table:
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, pa.Table):
+        return data
+    try:
+        return pa.table(data)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            "expected a pyarrow Table, an Arrow stream or a datasets.Dataset, got "
+            f"{type(data).__name__}"
+        ) from err
 
 
 def _int64s(array: pa.Array) -> np.ndarray:

@@ -9,9 +9,10 @@
 //! Ray) yields the same edges. [`roots_of_edges`] turns edges into each row's cluster root
 //! (the lowest row), and [`clusters`] is both steps over every band.
 
-use std::collections::HashMap;
+use ahash::AHashMap;
 
 use super::{Params, UnionFind, estimated_jaccard};
+use crate::error::Result;
 
 /// The most rows of one bucket that later rows are compared with.
 pub const MAX_BUCKET_MEMBERS: usize = 64;
@@ -25,7 +26,8 @@ pub type Edge = (usize, usize);
 /// near-duplicates of nothing.
 pub fn band_edges(rows: &[(usize, &[u32])], band: usize, params: &Params) -> Vec<Edge> {
     let range = band * params.rows_per_band..(band + 1) * params.rows_per_band;
-    let mut buckets: HashMap<&[u32], Vec<usize>> = HashMap::new();
+    // Only looked up, never iterated: the hasher's random seed changes nothing.
+    let mut buckets: AHashMap<&[u32], Vec<usize>> = AHashMap::new();
     let mut edges = Vec::new();
     for (position, &(row, signature)) in rows.iter().enumerate() {
         let Some(key) = signature.get(range.clone()) else {
@@ -59,15 +61,24 @@ pub fn roots_of_edges(num_rows: usize, edges: &[Edge]) -> Vec<usize> {
 
 /// The clusters of near-duplicate rows: for each row, the lowest row of its cluster.
 ///
-/// `signatures[i]` is row `i`'s signature (`None`: no shingles, a cluster of its own).
-pub fn clusters(signatures: &[Option<Vec<u32>>], params: &Params) -> Vec<usize> {
+/// `signatures[i]` is row `i`'s signature (`None`: no shingles, a cluster of its own). The
+/// bands are searched on `threads` threads (each band's edges are its own), then joined.
+///
+/// # Errors
+/// A worker panic turned into an error.
+pub fn clusters(
+    signatures: &[Option<Vec<u32>>],
+    params: &Params,
+    threads: usize,
+) -> Result<Vec<usize>> {
     let rows: Vec<(usize, &[u32])> = signatures
         .iter()
         .enumerate()
         .filter_map(|(row, signature)| signature.as_deref().map(|s| (row, s)))
         .collect();
-    let edges: Vec<Edge> = (0..params.bands)
-        .flat_map(|band| band_edges(&rows, band, params))
-        .collect();
-    roots_of_edges(signatures.len(), &edges)
+    let bands: Vec<usize> = (0..params.bands).collect();
+    let edges = crate::parallel::map_in_order(threads, &bands, |&band| {
+        band_edges(&rows, band, params)
+    })?;
+    Ok(roots_of_edges(signatures.len(), &edges.concat()))
 }

@@ -10,8 +10,8 @@
 //! union-find whose roots are the lowest row of each cluster, the row that is kept.
 //!
 //! Everything is a pure function of the rows and the parameters: the same result for any
-//! thread count (signatures are computed in row order by [`crate::parallel::map_in_order`],
-//! buckets and edges are visited in row order).
+//! thread count (signatures, and each band's edges, are computed in order by
+//! [`crate::parallel::map_in_order`]; buckets and edges are visited in row order).
 
 mod lsh;
 mod shingles;
@@ -197,5 +197,5 @@ pub fn signatures(
 /// As [`signatures`].
 pub fn near_duplicates(rows: Rows<'_>, params: &Params, threads: usize) -> Result<Vec<usize>> {
     let signatures = signatures(rows, params, threads)?;
-    Ok(clusters(&signatures, params))
+    clusters(&signatures, params, threads)
 }

@@ -51,7 +51,7 @@ pub fn near_duplicates_py(
     let threads = super::tokenize::threads(num_threads)?;
     let roots = py.detach(|| -> Result<Vec<usize>> {
         let signatures = signatures_of(array.as_ref(), &params, threads)?;
-        Ok(minhash::clusters(&signatures, &params))
+        minhash::clusters(&signatures, &params, threads)
     })?;
     Ok(Int64Array::from(to_i64(roots))
         .into_data()

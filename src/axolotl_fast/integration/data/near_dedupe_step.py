@@ -68,8 +68,7 @@ def near_dedupe_prepared(
             f"({dataset.column_names})",
         )
     params = minhash_params(config)
-    column = dataset.with_format("arrow")[:].select([config.column])
-    result = near_dedupe(column, column=config.column, **vars(params))
+    result = near_dedupe(dataset, column=config.column, **vars(params))
     note = (
         f"{split}: near_dedupe removed {result.num_removed} of {result.num_rows} rows "
         f"(threshold {params.threshold}, {params.ngram}-grams of {config.column})"
