@@ -220,7 +220,9 @@ def s_curve(
 def _column(data: Any, column: str) -> pa.Array:
     if _is_hf_dataset(data):
         names, chunked = data.data.table.column_names, None
-        if column in names:  # the underlying table's column, through the indices mapping
+        if (
+            column in names
+        ):  # the underlying table's column, through the indices mapping
             chunked = data.data.table.column(column)
             order = _hf_order(data)
             chunked = chunked if order is None else chunked.take(order)

@@ -11,8 +11,9 @@ import random
 import numpy as np
 import pytest
 
-datasets = pytest.importorskip("datasets")
+pytest.importorskip("datasets")
 
+import datasets
 from axolotl_fast import InvalidArgumentError, near_dedupe
 
 
