@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("datasets")
 
 import datasets
+
 from axolotl_fast import InvalidArgumentError, near_dedupe
 
 
