@@ -99,3 +99,30 @@ def test_bad_arguments_are_refused(kwargs, message):
     table = pa.table({"text": ["a b c"], "n": [1]})
     with pytest.raises(InvalidArgumentError, match=message):
         near_dedupe(table, **kwargs)
+
+
+def test_token_ids_of_any_width_list_type_or_slice_give_the_same_clusters():
+    rows, _ = planted(3)
+    ids = [[int(word[1:]) % 30_000 for word in row.split()] for row in rows]
+    reference = near_dedupe(
+        pa.table({"ids": pa.array(ids, pa.list_(pa.int64()))}), column="ids"
+    )
+    assert reference.num_removed == 20
+    for list_type in (
+        pa.list_(pa.int32()),
+        pa.large_list(pa.int32()),
+        pa.list_(pa.int16()),
+        pa.large_list(pa.uint32()),
+    ):
+        table = pa.table({"ids": pa.array(ids, list_type)})
+        result = near_dedupe(table, column="ids")
+        assert np.array_equal(result.clusters, reference.clusters), list_type
+    padded = pa.array([[1, 2, 3], *ids], pa.list_(pa.int32())).slice(1)
+    sliced = near_dedupe(pa.table({"ids": padded}), column="ids")
+    assert np.array_equal(sliced.clusters, reference.clusters)
+
+
+def test_a_null_token_id_is_named_by_its_row():
+    table = pa.table({"ids": pa.array([[1, 2], [3, None]], pa.list_(pa.int32()))})
+    with pytest.raises(InvalidArgumentError, match="row 1 has a null token id"):
+        near_dedupe(table, column="ids")

@@ -77,8 +77,7 @@ pub fn clusters(
         .filter_map(|(row, signature)| signature.as_deref().map(|s| (row, s)))
         .collect();
     let bands: Vec<usize> = (0..params.bands).collect();
-    let edges = crate::parallel::map_in_order(threads, &bands, |&band| {
-        band_edges(&rows, band, params)
-    })?;
+    let edges =
+        crate::parallel::map_in_order(threads, &bands, |&band| band_edges(&rows, band, params))?;
     Ok(roots_of_edges(signatures.len(), &edges.concat()))
 }

@@ -152,15 +152,19 @@ fn count_f64(n: usize) -> f64 {
 pub enum Rows<'a> {
     /// One text per row; `None` (a null) has no shingles.
     Texts(&'a [Option<&'a str>]),
-    /// One id list per row; `None` (a null) has no shingles.
-    Ids(&'a [Option<Vec<i64>>]),
+    /// One list of 32-bit token ids per row (borrowed from the Arrow column); `None` (a
+    /// null) has no shingles.
+    Ids32(&'a [Option<&'a [i32]>]),
+    /// One list of 64-bit token ids per row; the same shingles as equal 32-bit ids.
+    Ids64(&'a [Option<&'a [i64]>]),
 }
 
 impl Rows<'_> {
     fn len(&self) -> usize {
         match self {
             Rows::Texts(texts) => texts.len(),
-            Rows::Ids(ids) => ids.len(),
+            Rows::Ids32(ids) => ids.len(),
+            Rows::Ids64(ids) => ids.len(),
         }
     }
 }
@@ -182,8 +186,10 @@ pub fn signatures(
             Rows::Texts(texts) => texts[row]
                 .map(|text| word_shingles(text, params.ngram, params.seed))
                 .unwrap_or_default(),
-            Rows::Ids(ids) => ids[row]
-                .as_deref()
+            Rows::Ids32(ids) => ids[row]
+                .map(|ids| token_shingles(ids, params.ngram, params.seed))
+                .unwrap_or_default(),
+            Rows::Ids64(ids) => ids[row]
                 .map(|ids| token_shingles(ids, params.ngram, params.seed))
                 .unwrap_or_default(),
         };

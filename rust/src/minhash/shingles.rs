@@ -20,9 +20,13 @@ pub fn word_shingles(text: &str, n: usize, seed: u64) -> Vec<u64> {
     hashed_windows(&words, n, seed)
 }
 
-/// The hashed n-grams of a row's token ids, sorted and without repeats.
-pub fn token_shingles(ids: &[i64], n: usize, seed: u64) -> Vec<u64> {
-    let items: Vec<u64> = ids.iter().map(|&id| xxh3_64(&id.to_le_bytes())).collect();
+/// The hashed n-grams of a row's token ids, sorted and without repeats. Ids are hashed as
+/// 64-bit values, so the same ids give the same shingles whatever their Arrow width.
+pub fn token_shingles<T: Copy + Into<i64>>(ids: &[T], n: usize, seed: u64) -> Vec<u64> {
+    let items: Vec<u64> = ids
+        .iter()
+        .map(|&id| xxh3_64(&id.into().to_le_bytes()))
+        .collect();
     hashed_windows(&items, n, seed)
 }
 

@@ -85,7 +85,20 @@ fn token_ids_and_nulls() {
         Some(Vec::new()),
         Some((500..600).collect()),
     ];
-    let roots = near_duplicates(Rows::Ids(&ids), &params(), 2).unwrap();
+    let slices: Vec<Option<&[i64]>> = ids.iter().map(Option::as_deref).collect();
+    let roots = near_duplicates(Rows::Ids64(&slices), &params(), 2).unwrap();
+    let narrow: Vec<Option<Vec<i32>>> = ids
+        .iter()
+        .map(|row| {
+            row.as_ref()
+                .map(|r| r.iter().map(|&id| i32::try_from(id).unwrap()).collect())
+        })
+        .collect();
+    let narrow: Vec<Option<&[i32]>> = narrow.iter().map(Option::as_deref).collect();
+    assert_eq!(
+        near_duplicates(Rows::Ids32(&narrow), &params(), 1).unwrap(),
+        roots
+    );
     assert_eq!(roots, [0, 1, 0, 3, 4]);
 }
 

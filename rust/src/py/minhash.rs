@@ -9,11 +9,12 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayData, AsArray, FixedSizeListArray, Int64Array, UInt32Array, make_array,
+    Array, ArrayData, ArrowPrimitiveType, AsArray, FixedSizeListArray, GenericListArray,
+    Int64Array, OffsetSizeTrait, UInt32Array, make_array,
 };
 use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Int64Type, UInt32Type};
+use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, UInt32Type};
 use arrow::pyarrow::{PyArrowType, ToPyArrow};
 use pyo3::prelude::*;
 
@@ -190,10 +191,8 @@ fn signatures_of(
             let texts: Vec<Option<&str>> = array.as_string::<i64>().iter().collect();
             minhash::signatures(Rows::Texts(&texts), params, threads)
         }
-        DataType::List(_) | DataType::LargeList(_) => {
-            let ids = id_lists(array)?;
-            minhash::signatures(Rows::Ids(&ids), params, threads)
-        }
+        DataType::List(_) => id_signatures(array.as_list::<i32>(), params, threads),
+        DataType::LargeList(_) => id_signatures(array.as_list::<i64>(), params, threads),
         other => Err(Error::invalid_argument(
             "column",
             format!("expected a string column or lists of token ids, got {other}"),
@@ -303,28 +302,62 @@ fn to_i64(rows: Vec<usize>) -> Vec<i64> {
         .collect()
 }
 
-/// Each row's token ids as `i64`s (`None` for a null row).
-fn id_lists(array: &dyn Array) -> Result<Vec<Option<Vec<i64>>>> {
-    let target = DataType::LargeList(Arc::new(Field::new_list_field(DataType::Int64, true)));
-    let lists = cast(array, &target).map_err(|err| {
-        Error::invalid_argument("column", format!("token ids must be integers: {err}"))
-    })?;
-    let lists = lists.as_list::<i64>();
+/// The signatures of lists of token ids: 32- and 64-bit ids are read in place, other
+/// integer widths are cast to 64 bits first.
+fn id_signatures<O: OffsetSizeTrait>(
+    lists: &GenericListArray<O>,
+    params: &Params,
+    threads: usize,
+) -> Result<Vec<Option<Vec<u32>>>> {
+    match lists.values().data_type() {
+        DataType::Int32 => {
+            let ids = row_slices::<O, Int32Type>(lists)?;
+            minhash::signatures(Rows::Ids32(&ids), params, threads)
+        }
+        DataType::Int64 => {
+            let ids = row_slices::<O, Int64Type>(lists)?;
+            minhash::signatures(Rows::Ids64(&ids), params, threads)
+        }
+        _ => {
+            let target =
+                DataType::LargeList(Arc::new(Field::new_list_field(DataType::Int64, true)));
+            let wide = cast(lists, &target).map_err(|err| {
+                Error::invalid_argument("column", format!("token ids must be integers: {err}"))
+            })?;
+            let ids = row_slices::<i64, Int64Type>(wide.as_list::<i64>())?;
+            minhash::signatures(Rows::Ids64(&ids), params, threads)
+        }
+    }
+}
+
+/// Each row's ids, borrowed from the list's values (`None` for a null row).
+fn row_slices<O: OffsetSizeTrait, T: ArrowPrimitiveType>(
+    lists: &GenericListArray<O>,
+) -> Result<Vec<Option<&[T::Native]>>> {
+    let Some(values) = lists.values().as_primitive_opt::<T>() else {
+        return Err(Error::invalid_argument(
+            "column",
+            "token ids must be integers",
+        ));
+    };
+    let offsets = lists.value_offsets();
     let mut rows = Vec::with_capacity(lists.len());
     for row in 0..lists.len() {
         if lists.is_null(row) {
             rows.push(None);
             continue;
         }
-        let values = lists.value(row);
-        let ids = values.as_primitive::<Int64Type>();
-        if ids.null_count() > 0 {
+        let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
+        if values.null_count() > 0 && (start..end).any(|i| values.is_null(i)) {
             return Err(Error::invalid_argument(
                 "column",
                 format!("row {row} has a null token id"),
             ));
         }
-        rows.push(Some(ids.values().to_vec()));
+        let ids = values.values().get(start..end).ok_or_else(|| {
+            Error::invalid_argument("column", format!("row {row}'s offsets are out of range"))
+        })?;
+        rows.push(Some(ids));
     }
     Ok(rows)
 }
