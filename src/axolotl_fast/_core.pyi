@@ -22,6 +22,7 @@ __all__ = [
     "cluster_roots",
     "detect_format",
     "minhash_band_edges",
+    "minhash_clusters",
     "minhash_signatures",
     "near_duplicates",
     "pack",
@@ -226,6 +227,15 @@ def minhash_signatures(
     num_threads: int | None = None,
 ) -> pa.FixedSizeListArray:
     """Every row's MinHash signature (null for a row without shingles)."""
+
+def minhash_clusters(
+    signatures: pa.FixedSizeListArray,
+    bands: int,
+    rows_per_band: int,
+    threshold: float,
+    num_threads: int | None = None,
+) -> pa.Int64Array:
+    """Each row's cluster root from its signature."""
 
 def minhash_band_edges(
     rows: pa.Int64Array,

@@ -129,9 +129,44 @@ def near_dedupe(
             out of range.
     """
     params = MinHashParams(ngram, bands, rows_per_band, num_perm, threshold, seed)
-    array = _column(data, column)
-    roots = _core.near_duplicates(array, *params.core_args(), num_threads)
+    if _is_hf_dataset(data) and _mostly_whole(data):
+        signatures = _dataset_signatures(data, column, params, num_threads)
+        roots = _core.minhash_clusters(
+            signatures, bands, rows_per_band, float(threshold), num_threads
+        )
+    else:
+        array = _column(data, column)
+        roots = _core.near_duplicates(array, *params.core_args(), num_threads)
     return result_of_roots(_int64s(roots))
+
+
+def _mostly_whole(dataset: Any) -> bool:
+    """Whether an HF dataset holds at least half its table's rows (through its mapping)."""
+    return 2 * len(dataset) >= dataset.data.table.num_rows
+
+
+def _dataset_signatures(
+    dataset: Any, column: str, params: MinHashParams, num_threads: int | None
+) -> pa.FixedSizeListArray:
+    """The signatures of an HF dataset's rows, in its order.
+
+    They are made chunk by chunk from its (memory-mapped) table, so the ids are never
+    copied; only the signatures are put in the indices mapping's order.
+    """
+    table = dataset.data.table
+    if column not in table.column_names:
+        raise InvalidArgumentError.for_value(
+            "column", f"{column!r} is not one of {table.column_names}"
+        )
+    chunks = [
+        _core.minhash_signatures(chunk, *params.core_args(), num_threads)
+        for chunk in table.column(column).chunks
+    ]
+    if not chunks:
+        chunks = [_core.minhash_signatures(_column(table, column), *params.core_args())]
+    signatures = pa.chunked_array(chunks).combine_chunks()
+    order = _hf_order(dataset)
+    return signatures if order is None else signatures.take(order)
 
 
 def result_of_roots(clusters: np.ndarray) -> NearDedupeResult:

@@ -147,6 +147,50 @@ pub fn minhash_band_edges_py(
     ))
 }
 
+/// Each row's cluster root from signatures made by :func:`minhash_signatures` (null: no
+/// shingles), as :func:`near_duplicates` finds it from the column; an ``int64`` array.
+#[pyfunction]
+#[pyo3(
+    name = "minhash_clusters",
+    signature = (signatures, bands, rows_per_band, threshold, num_threads=None)
+)]
+#[allow(clippy::needless_pass_by_value)] // pyo3 arguments
+pub fn minhash_clusters_py(
+    py: Python<'_>,
+    signatures: PyArrowType<ArrayData>,
+    bands: usize,
+    rows_per_band: usize,
+    threshold: f64,
+    num_threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let signatures = make_array(signatures.0);
+    let threads = super::tokenize::threads(num_threads)?;
+    let roots = py.detach(|| -> Result<Vec<usize>> {
+        let len = signatures.len();
+        let (width, values, nulls) = signature_values(signatures.as_ref(), len)?;
+        let params = Params {
+            ngram: 1,
+            num_perm: width,
+            bands,
+            rows_per_band,
+            threshold,
+            seed: 0,
+        };
+        params.check()?;
+        let rows: Vec<Option<Vec<u32>>> = (0..len)
+            .map(|i| {
+                let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
+                valid.then(|| values[i * width..(i + 1) * width].to_vec())
+            })
+            .collect();
+        minhash::clusters(&rows, &params, threads)
+    })?;
+    Ok(Int64Array::from(to_i64(roots))
+        .into_data()
+        .to_pyarrow(py)?
+        .unbind())
+}
+
 /// For rows ``0..num_rows``, the lowest row each is joined to by the edges
 /// ``(earlier[i], later[i])`` (itself when none), as an ``int64`` array.
 #[pyfunction]

@@ -37,7 +37,8 @@ mod _core {
     use super::dedupe::{PyHashSet, row_keys_py};
     #[pymodule_export]
     use super::minhash::{
-        cluster_roots_py, minhash_band_edges_py, minhash_signatures_py, near_duplicates_py,
+        cluster_roots_py, minhash_band_edges_py, minhash_clusters_py, minhash_signatures_py,
+        near_duplicates_py,
     };
     #[pymodule_export]
     use super::pack::pack;
