@@ -167,7 +167,10 @@ def test_run_report_says_what_was_active(runs):
     assert report["active_operations"] == ["loader", "collator"]
     assert report["hooks"][-1] == "post_train"
     operations = {op["name"]: op for op in report["operations"]}
-    assert set(operations) == {"loader", "tokenize", "dedupe", "collator", "packing"}
+    assert set(operations) == {
+        *("loader", "tokenize", "dedupe", "near_dedupe", "collator", "packing")
+    }
+    assert not operations["near_dedupe"]["requested"]
     assert "prepared dataset" in operations["loader"]["note"]
     # train loads what preprocess prepared: nothing is tokenized in that run
     assert operations["tokenize"]["note"].startswith("nothing tokenized in this run")
