@@ -44,10 +44,8 @@ pub fn near_duplicates_py(
     let params = Params {
         ngram,
         num_perm,
-        bands,
-        rows_per_band,
-        threshold,
         seed,
+        ..banding(num_perm, bands, rows_per_band, threshold)
     };
     let threads = super::tokenize::threads(num_threads)?;
     let roots = py.detach(|| -> Result<Vec<usize>> {
@@ -84,10 +82,8 @@ pub fn minhash_signatures_py(
     let params = Params {
         ngram,
         num_perm,
-        bands,
-        rows_per_band,
-        threshold,
         seed,
+        ..banding(num_perm, bands, rows_per_band, threshold)
     };
     let threads = super::tokenize::threads(num_threads)?;
     let list = py.detach(|| -> Result<FixedSizeListArray> {
@@ -117,14 +113,7 @@ pub fn minhash_band_edges_py(
     let edges = py.detach(|| -> Result<Vec<Edge>> {
         let rows = ascending_rows(rows.as_ref())?;
         let (width, values, nulls) = signature_values(signatures.as_ref(), rows.len())?;
-        let params = Params {
-            ngram: 1,
-            num_perm: width,
-            bands: band.saturating_add(1),
-            rows_per_band,
-            threshold,
-            seed: 0,
-        };
+        let params = banding(width, band.saturating_add(1), rows_per_band, threshold);
         params.check()?;
         let rows: Vec<(usize, &[u32])> = rows
             .iter()
@@ -168,14 +157,7 @@ pub fn minhash_clusters_py(
     let roots = py.detach(|| -> Result<Vec<usize>> {
         let len = signatures.len();
         let (width, values, nulls) = signature_values(signatures.as_ref(), len)?;
-        let params = Params {
-            ngram: 1,
-            num_perm: width,
-            bands,
-            rows_per_band,
-            threshold,
-            seed: 0,
-        };
+        let params = banding(width, bands, rows_per_band, threshold);
         params.check()?;
         let rows: Vec<Option<Vec<u32>>> = (0..len)
             .map(|i| {
@@ -219,6 +201,18 @@ pub fn cluster_roots_py(
         .into_data()
         .to_pyarrow(py)?
         .unbind())
+}
+
+/// The parameters of the banding steps, which never shingle (`ngram` 1, `seed` 0).
+fn banding(num_perm: usize, bands: usize, rows_per_band: usize, threshold: f64) -> Params {
+    Params {
+        ngram: 1,
+        num_perm,
+        bands,
+        rows_per_band,
+        threshold,
+        seed: 0,
+    }
 }
 
 fn signatures_of(
