@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from axolotl_fast.near_dedupe import MinHashParams
+
 __all__ = [
     "PACKING_STRATEGIES",
     "AxolotlFastArgs",
@@ -64,6 +66,17 @@ class NearDedupeConfig(BaseModel):
         json_schema_extra={"description": "Signature length (bands * rows_per_band)."},
     )
     seed: int = Field(default=1, json_schema_extra={"description": "MinHash seed."})
+
+    def minhash_params(self) -> MinHashParams:
+        """These settings as :func:`axolotl_fast.near_dedupe`'s parameters."""
+        return MinHashParams(
+            ngram=self.ngram,
+            bands=self.bands,
+            rows_per_band=self.rows_per_band,
+            num_perm=self.num_perm,
+            threshold=self.threshold,
+            seed=self.seed,
+        )
 
     @model_validator(mode="after")
     def _bands_fit_the_signature(self) -> NearDedupeConfig:

@@ -106,9 +106,10 @@ def near_duplicate_ranks(
 
 
 def minhash_params(block: dict) -> MinHashParams:
-    """The :class:`MinHashParams` of a ``near_dedupe:`` block's settings."""
-    names = ("ngram", "bands", "rows_per_band", "num_perm", "threshold", "seed")
-    return MinHashParams(**{name: block[name] for name in names})
+    """The :class:`MinHashParams` of a ``near_dedupe:`` block's settings (a plain dict)."""
+    from axolotl_fast.integration.args import NearDedupeConfig
+
+    return NearDedupeConfig.model_validate(block).minhash_params()
 
 
 def signatures_block(

@@ -16,28 +16,16 @@ from axolotl.utils.logging import get_logger
 
 from axolotl_fast.errors import InvalidArgumentError
 from axolotl_fast.integration.trace import trace_hook
-from axolotl_fast.near_dedupe import MinHashParams, near_dedupe
+from axolotl_fast.near_dedupe import near_dedupe
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
     from axolotl_fast.integration.args import NearDedupeConfig
 
-__all__ = ["minhash_params", "near_dedupe_prepared"]
+__all__ = ["near_dedupe_prepared"]
 
 LOG = get_logger(__name__)
-
-
-def minhash_params(config: NearDedupeConfig) -> MinHashParams:
-    """The :class:`MinHashParams` of a ``near_dedupe:`` block."""
-    return MinHashParams(
-        ngram=config.ngram,
-        bands=config.bands,
-        rows_per_band=config.rows_per_band,
-        num_perm=config.num_perm,
-        threshold=config.threshold,
-        seed=config.seed,
-    )
 
 
 def near_dedupe_prepared(
@@ -67,7 +55,7 @@ def near_dedupe_prepared(
             f"{config.column!r} is not a column of the prepared {split} split "
             f"({dataset.column_names})",
         )
-    params = minhash_params(config)
+    params = config.minhash_params()
     result = near_dedupe(dataset, column=config.column, **vars(params))
     note = (
         f"{split}: near_dedupe removed {result.num_removed} of {result.num_rows} rows "
