@@ -4,6 +4,9 @@
 tokens, 20 % repeats), made in memory: ours (xxh3_128 on 1 and 2 threads, sha256) and polars'
 struct hash on all rows; axolotl's ``_deduplicate_dataset`` and fast-axolotl's
 ``deduplicate_indices`` (fed ``str(row)`` as axolotl would) on a subset, said so in the table.
+Then the same rows in the layout axolotl 0.21's prepared datasets have (``input_ids`` int32,
+``attention_mask`` int8, ``labels`` and ``position_ids`` int64 lists, ``length``; median ~300
+tokens) as an HF ``Dataset``: ours on 2 and 1 threads, axolotl on the same rows.
 (b) ~1 KB alpaca-like text rows with 20 % repeats from a zstd Parquet file, read included:
 ours (``dedupe(read(path))``), polars lazy struct hash, duckdb ``SELECT DISTINCT``; and both
 hash-only, on the table already in memory, to show how much of the time is the read.
@@ -123,6 +126,14 @@ def run_all(args: argparse.Namespace) -> dict:
     if axolotl_python:
         add(run_case("axolotl-tokenized", sub, axolotl_python, [], args.timeout))
     add(run_case("fast-axolotl-tokenized", sub, me, [], args.timeout))
+    layout = args.layout_rows
+    for threads in (2, 1):
+        extra = [f"--threads={threads}"]
+        add(run_case("ours-axolotl-layout", layout, me, extra, args.timeout))
+    if axolotl_python:
+        add(
+            run_case("axolotl-axolotl-layout", layout, axolotl_python, [], args.timeout)
+        )
     for rows in args.text_rows:
         data = text_parquet(rows, DATA_DIR)
         extra = [f"--data={data}", "--threads=2"]
@@ -147,6 +158,12 @@ def main() -> None:
         type=int,
         default=100_000,
         help="tokenized rows for axolotl and fast-axolotl",
+    )
+    parser.add_argument(
+        "--layout-rows",
+        type=int,
+        default=200_000,
+        help="rows in axolotl's prepared layout (int32 / int8 / int64 lists, ~300 tokens)",
     )
     parser.add_argument(
         "--text-rows", type=int, nargs="*", default=[1_000_000, 5_000_000]

@@ -102,6 +102,75 @@ def _tokenized_batch(ids: np.ndarray) -> pa.RecordBatch:
     )
 
 
+def axolotl_layout_table(rows: int, seed: int = 0) -> pa.Table:
+    """``rows`` rows in the columns and types axolotl 0.21's prepared datasets hold.
+
+    ``input_ids`` ``list<int32>``, ``attention_mask`` ``list<int8>``, ``labels`` and
+    ``position_ids`` ``list<int64>``, ``length`` ``int64``; lengths 100-500 tokens (median
+    ~300), 20 % repeats, made as :func:`tokenized_table` makes its rows.
+    """
+    base = tokenized_table(rows, seed)
+    batches = [_axolotl_layout(batch) for batch in base.to_batches()]
+    return pa.Table.from_batches(batches)
+
+
+def _axolotl_layout(batch: pa.RecordBatch) -> pa.RecordBatch:
+    ids = batch.column("input_ids")
+    lengths = ids.value_lengths().to_numpy()
+    # 200-780 tokens in tokenized_table: cut to 100-500 (median ~300) at the same offsets.
+    keep = 100 + (lengths - 200) * 400 // 580
+    offsets = np.zeros(len(keep) + 1, dtype=np.int32)
+    np.cumsum(keep, out=offsets[1:])
+    starts = ids.offsets.to_numpy()[:-1]
+    take = np.concatenate(
+        [np.arange(s, s + k) for s, k in zip(starts, keep, strict=True)]
+    )
+    position = np.arange(offsets[-1]) - np.repeat(offsets[:-1], keep)
+
+    def lists(column: str, values: np.ndarray | None, dtype: pa.DataType) -> pa.Array:
+        if values is None:
+            values = batch.column(column).values.to_numpy()[take]
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, dtype))
+
+    return pa.RecordBatch.from_arrays(
+        [
+            lists("input_ids", None, pa.int32()),
+            lists("attention_mask", None, pa.int8()),
+            lists("labels", None, pa.int64()),
+            lists("position_ids", position, pa.int64()),
+            pa.array(keep, pa.int64()),
+        ],
+        ["input_ids", "attention_mask", "labels", "position_ids", "length"],
+    )
+
+
+def ours_axolotl_layout(args: argparse.Namespace) -> Callable[[], dict]:
+    from datasets import Dataset
+
+    import axolotl_fast
+
+    dataset = Dataset(axolotl_layout_table(args.rows))
+
+    def work() -> dict:
+        result = axolotl_fast.dedupe(dataset, hash=args.hash, num_threads=args.threads)
+        return _ours_result(result)
+
+    return work
+
+
+def axolotl_axolotl_layout(args: argparse.Namespace) -> Callable[[], dict]:
+    from axolotl.utils.data.utils import _deduplicate_dataset
+    from datasets import Dataset
+
+    dataset = Dataset(axolotl_layout_table(args.rows))
+
+    def work() -> dict:
+        kept, _ = _deduplicate_dataset(dataset)
+        return {"kept": len(kept)}
+
+    return work
+
+
 def ours_tokenized(args: argparse.Namespace) -> Callable[[], dict]:
     import axolotl_fast
 
@@ -222,6 +291,8 @@ def duckdb_text(args: argparse.Namespace) -> Callable[[], dict]:
 
 CASES = {
     "ours-tokenized": ours_tokenized,
+    "ours-axolotl-layout": ours_axolotl_layout,
+    "axolotl-axolotl-layout": axolotl_axolotl_layout,
     "polars-tokenized": polars_tokenized,
     "axolotl-tokenized": axolotl_tokenized,
     "fast-axolotl-tokenized": fast_axolotl_tokenized,

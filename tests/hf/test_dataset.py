@@ -222,7 +222,7 @@ def test_files_read_differently_by_hf_fall_back(tmp_path, name, content, reason)
     ("make", "extra", "reason"),
     [
         (lambda d: d / "x.jsonl", {"split": "test"}, "no 'test' split"),
-        (lambda d: d / "x.jsonl", {"split": "train[:10]"}, "split slicing"),
+        (lambda d: d / "x.jsonl", {"split": "train[:5]+test[:5]"}, "not a slice HF"),
         (lambda d: d / "x.csv", {}, "'csv' builder is left to axolotl"),
         (lambda d: d / "x.jsonl", {"ds_type": "pandas"}, "'pandas' builder"),
         (lambda d: d / "missing.jsonl", {}, "not a local file or directory"),

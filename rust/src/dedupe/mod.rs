@@ -15,6 +15,8 @@ pub mod ints;
 pub mod keyset;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod width_tests;
 
 use std::path::Path;
 use std::str::FromStr;

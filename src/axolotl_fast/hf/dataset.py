@@ -29,7 +29,7 @@ from axolotl_fast.hf.compat import (
     reader_refusal,
     single_format,
 )
-from axolotl_fast.hf.plan import EntryPlan, LoaderFallback
+from axolotl_fast.hf.plan import EntryPlan, LoaderFallback, slice_bounds
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -62,11 +62,29 @@ def _read_files(plan: EntryPlan) -> Dataset:
         check_mixed_structs(plan.path, plan.files[0])
     table = _read_table(plan, fmt)
     check_table(plan, fmt, table.table)
+    if plan.sliced_split is not None:
+        table = _slice(plan, table)
     split = NamedSplit(plan.split) if plan.split else None
     dataset = Dataset(table, split=split)
     if plan.builder == "json":
         check_agent_traces(plan.path, dataset.features)
     return dataset
+
+
+def _slice(plan: EntryPlan, table: Any) -> Any:
+    """The rows of a split slice (``train[:20%]``), as HF's reader takes them from the split."""
+    from datasets.table import concat_tables
+
+    assert plan.split is not None and plan.sliced_split is not None
+    try:
+        bounds = slice_bounds(plan.split, plan.sliced_split, table.num_rows)
+    except ValueError as err:  # pct1_dropremainder on < 100 rows: HF raises it
+        raise LoaderFallback(plan.path, f"split {plan.split!r}: {err}") from err
+    if all(start >= stop for start, stop in bounds):
+        # HF raises "corresponds to no data": let axolotl report it.
+        raise LoaderFallback(plan.path, f"split {plan.split!r} selects no rows")
+    parts = [table.slice(start, stop - start) for start, stop in bounds]
+    return parts[0] if len(parts) == 1 else concat_tables(parts)
 
 
 def _read_saved(plan: EntryPlan) -> Dataset:

@@ -30,6 +30,7 @@ __all__ = [
     "builder_for",
     "plan_entry",
     "plan_streaming_source",
+    "slice_bounds",
 ]
 
 # axolotl's get_dataset_type: substring match on the path, in this order, else "json".
@@ -76,8 +77,11 @@ class EntryPlan:
         files: The files to read, in HF's order.
         builder: The HF builder the files stand for (``"parquet"``, ``"json"``, ...), or
             ``"saved"``.
-        split: The split name HF gives the loaded dataset (``None`` if it has none).
+        split: The split name HF gives the loaded dataset (``None`` if it has none); for a
+            slice such as ``train[:20%]``, the whole spec, as HF names the sliced dataset.
         saved_dir: For ``"saved"``: the directory with ``state.json``.
+        sliced_split: For a slice: the split whose ``files`` are read and then sliced
+            (:func:`slice_bounds` gives the rows), else ``None``.
     """
 
     path: str
@@ -86,6 +90,7 @@ class EntryPlan:
     builder: str | None = None
     split: str | None = None
     saved_dir: str | None = None
+    sliced_split: str | None = None
 
 
 def builder_for(ds_cfg: Any) -> str:
@@ -151,6 +156,8 @@ def plan_streaming_source(source: Any) -> EntryPlan:
         LoaderFallback: Not a local source read exactly (axolotl then streams it).
     """
     path, split = source.path, source.split or "train"
+    if _is_slice(split):
+        raise LoaderFallback(str(path), f"split slicing of a stream ({split!r})")
     if source.name:
         raise LoaderFallback(str(path), "name: selects a config of the dataset")
     if not isinstance(path, str) or not path:
@@ -257,11 +264,10 @@ def _files_plan(
     path = ds_cfg.path
     if builder not in _BUILDER_SUFFIXES:
         raise LoaderFallback(path, f"the {builder!r} builder is left to axolotl")
-    if split is not None and any(ch in split for ch in "[]+%"):
-        raise LoaderFallback(path, f"split slicing ({split!r})")
+    sliced = _sliced_split(path, split, resolved) if _is_slice(split) else None
     # split given: load_dataset(split=...) returns that split or raises;
     # none: a DatasetDict, from which axolotl takes load_split or raises.
-    chosen = split if split is not None else load_split
+    chosen = sliced or (split if split is not None else load_split)
     if chosen not in resolved:
         raise LoaderFallback(path, f"no {chosen!r} split (axolotl reports the error)")
     files = tuple(str(f) for f in resolved[chosen])
@@ -269,7 +275,46 @@ def _files_plan(
         raise LoaderFallback(path, f"no data files in split {chosen!r}")
     for file in files:
         _data_suffixes(path, file)
-    return EntryPlan(path, "files", files, builder, chosen)
+    named = split if sliced else chosen
+    return EntryPlan(path, "files", files, builder, named, sliced_split=sliced)
+
+
+def slice_bounds(spec: str, split: str, rows: int) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` row ranges HF reads for the split slice ``spec``.
+
+    ``datasets``' own ``ReadInstruction`` parses the spec and resolves it against the
+    split's ``rows``, so percentages round (``closest`` or ``pct1_dropremainder``) and
+    absolute or negative bounds clip exactly as ``load_dataset(split=spec)`` does.
+    """
+    from datasets import ReadInstruction
+
+    absolute = ReadInstruction.from_spec(spec).to_absolute({split: rows})
+    return [
+        (part.from_ or 0, rows if part.to is None else part.to) for part in absolute
+    ]
+
+
+def _is_slice(split: str | None) -> bool:
+    return split is not None and any(ch in split for ch in "[]+%(")
+
+
+def _sliced_split(path: str, spec: str, resolved: Any) -> str:
+    """The one split a slice spec reads, or :class:`LoaderFallback` (axolotl reports errors)."""
+    from datasets import ReadInstruction
+
+    try:
+        instruction = ReadInstruction.from_spec(spec)
+        names = {
+            part.splitname
+            # Any length will do to learn the split names; pct1 rounding needs >= 100 rows.
+            for part in instruction.to_absolute({name: 100 for name in resolved})
+        }
+    except (ValueError, KeyError, AssertionError) as err:
+        reason = f"split {spec!r} is not a slice HF reads ({err})"
+        raise LoaderFallback(path, reason) from err
+    if len(names) != 1:
+        raise LoaderFallback(path, f"split {spec!r} joins several splits")
+    return names.pop()
 
 
 def _plan_saved(path: str, local: Path) -> EntryPlan:

@@ -1,0 +1,124 @@
+"""Entry shapes HF reads in its own way, read by ours exactly as `load_dataset` reads them.
+
+Split slices (``split: train[:20%]``): HF's rounding of percentages, absolute and negative
+bounds, several slices of one split; conversation turns whose keys come in another order.
+Each case compares our `read_entry` with axolotl's `load_dataset_with_config` on the same
+entry: columns, features, rows and split name.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("axolotl")
+
+import datasets
+from axolotl.utils.data.shared import load_dataset_with_config
+from axolotl.utils.dict import DictDefault
+
+from axolotl_fast.hf.dataset import read_entry
+from axolotl_fast.hf.plan import LoaderFallback, plan_entry, slice_bounds
+
+ROWS = [
+    {"id": i, "instruction": f"task {i}", "output": f"done {i}"} for i in range(101)
+]
+
+
+@pytest.fixture(autouse=True)
+def hf_cache(tmp_path, monkeypatch):
+    """A fresh HF datasets cache per test, so the oracle really reads the files."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf"))
+
+
+def entry(path: Path, **extra) -> DictDefault:
+    return DictDefault({"path": str(path), "type": "alpaca", **extra})
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def assert_reads_like_axolotl(ds_cfg: DictDefault) -> datasets.Dataset:
+    ours = read_entry(plan_entry(ds_cfg, "train"))
+    theirs = load_dataset_with_config(ds_cfg, False)
+    assert isinstance(theirs, datasets.Dataset)
+    assert ours.features == theirs.features
+    assert ours.to_dict() == theirs.to_dict()
+    assert ours.split == theirs.split
+    return ours
+
+
+SLICES = [
+    "train[:20%]",
+    "train[20%:]",
+    "train[33%:66%]",
+    "train[:33%](pct1_dropremainder)",
+    "train[10:25]",
+    "train[-7:]",
+    "train[95:1000]",
+    "train[:10%]+train[-10%:]",
+]
+
+
+@pytest.mark.parametrize("spec", SLICES)
+def test_a_split_slice_of_one_file(tmp_path, spec):
+    path = write_jsonl(tmp_path / "rows.jsonl", ROWS)
+    ours = assert_reads_like_axolotl(entry(path, split=spec))
+    assert 0 < len(ours) < len(ROWS)
+
+
+@pytest.mark.parametrize("spec", ["train[:20%]", "train[-30:]"])
+def test_a_split_slice_across_the_files_of_a_directory(tmp_path, spec):
+    directory = tmp_path / "shards"
+    directory.mkdir()
+    write_jsonl(directory / "a.jsonl", ROWS[:40])
+    write_jsonl(directory / "b.jsonl", ROWS[40:])
+    ours = assert_reads_like_axolotl(entry(directory, split=spec))
+    assert (
+        ours["id"]
+        == [r["id"] for r in ROWS][slice(*slice_bounds(spec, "train", 101)[0])]
+    )
+
+
+def test_percent_bounds_round_as_hf_rounds():
+    # 101 rows: 20 % is 20.2 rows; `closest` rounds, `pct1_dropremainder` counts 1 % steps.
+    assert slice_bounds("train[:20%]", "train", 101) == [(0, 20)]
+    assert slice_bounds("train[:50%]", "train", 3) == [(0, 2)]
+    assert slice_bounds("train[:50%](pct1_dropremainder)", "train", 300) == [(0, 150)]
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("train[:10%]+test[:10%]", "not a slice HF reads"),
+        ("train[:0]", "selects no rows"),
+        ("train[:5%", "not a slice HF reads"),
+        ("train[:50%](pct1_dropremainder)", "less than 100 elements"),
+    ],
+)
+def test_slices_hf_refuses_are_left_to_axolotl(tmp_path, spec, reason):
+    path = write_jsonl(tmp_path / "rows.jsonl", ROWS[:60])
+    with pytest.raises(LoaderFallback, match=reason):
+        read_entry(plan_entry(entry(path, split=spec), "train"))
+
+
+def test_turns_with_their_keys_in_another_order(tmp_path):
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"content": "yo", "role": "assistant"},
+            ]
+        },
+        {"messages": [{"content": "a", "role": "user"}]},
+    ]
+    path = write_jsonl(tmp_path / "chat.jsonl", rows)
+    ours = assert_reads_like_axolotl(entry(path, type="chat_template"))
+    assert list(ours.features["messages"].feature) == [
+        "role",
+        "content",
+    ]  # first seen, as HF
