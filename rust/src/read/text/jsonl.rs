@@ -189,39 +189,68 @@ impl JsonContext {
 }
 
 /// Checks every record of `chunk` and decodes the good ones into one batch.
+///
+/// When every record passes (the common case), arrow-json decodes the chunk's own bytes; only
+/// a chunk with a skipped record, or one arrow-json refuses, is copied record by record first.
 fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
     let mut fields = context.fields.clone();
-    let mut good = Vec::with_capacity(chunk.bytes.len());
-    let mut starts = Vec::new();
+    let mut good = Vec::new();
+    let mut all_good = true;
     for (line, byte, bytes) in records(chunk) {
         let reason = match json_kinds::walk_record(bytes, &mut fields, Mode::Check) {
             Ok(Ok(())) => {
-                starts.push((line, byte, good.len()));
-                good.extend_from_slice(bytes);
-                good.push(b'\n');
+                good.push((line, byte, bytes));
                 continue;
             }
             Ok(Err(conflict)) => conflict.to_string(),
             Err(err) => invalid_json(&err),
         };
         let location = context.location(line, byte);
+        all_good = false;
         match context.on_error {
             OnError::Raise => return Err(Error::data_format(location, reason)),
             OnError::Skip => context.skips.record(Skipped { location, reason }),
         }
     }
-    if starts.is_empty() {
+    if good.is_empty() {
         return Ok(Vec::new());
     }
-    let batch = match decode_checked(context, &good, starts.len()) {
-        Ok(batch) => batch,
-        Err(_) => decode_one_by_one(context, &good, &starts)?,
+    let direct = all_good
+        .then(|| decode_checked(context, body(chunk), good.len()).ok())
+        .flatten();
+    let batch = match direct {
+        Some(batch) => batch,
+        None => decode_copied(context, &good)?,
     };
     Ok(vec![timestamps::convert_batch(
         batch,
         &context.fields,
         &context.schema,
     )?])
+}
+
+/// The chunk's bytes without a leading UTF-8 BOM (only the file's first chunk has one).
+fn body(chunk: &Chunk) -> &[u8] {
+    if chunk.first_byte == 0 {
+        chunk.bytes.strip_prefix(BOM).unwrap_or(&chunk.bytes)
+    } else {
+        &chunk.bytes
+    }
+}
+
+/// Decodes the checked records copied one per line; record by record if arrow-json refuses.
+fn decode_copied(context: &JsonContext, records: &[(u64, u64, &[u8])]) -> Result<RecordBatch> {
+    let mut good = Vec::with_capacity(records.iter().map(|r| r.2.len() + 1).sum());
+    let mut starts = Vec::with_capacity(records.len());
+    for &(line, byte, bytes) in records {
+        starts.push((line, byte, good.len()));
+        good.extend_from_slice(bytes);
+        good.push(b'\n');
+    }
+    match decode_checked(context, &good, starts.len()) {
+        Ok(batch) => Ok(batch),
+        Err(_) => decode_one_by_one(context, &good, &starts),
+    }
 }
 
 /// The slow path when arrow-json rejects a checked chunk (a value too large for a narrower
