@@ -1,9 +1,9 @@
 //! Text formats (JSON Lines, JSON arrays, CSV/TSV, plain text), optionally compressed.
 //!
-//! A file is cut into chunks of whole records ([`RecordChunks`]) by one thread, which also
-//! decompresses; the chunks are decoded into Arrow on the rayon pool, a few at a time, and
-//! their batches come out in file order ([`OrderedDecode`]). Memory is bounded by the chunks in
-//! flight. Every chunk knows the line and byte offset it starts at, so errors can name them.
+//! A file is cut into chunks of whole records ([`RecordChunks`]) by a reading thread, which
+//! also decompresses; the chunks are decoded into Arrow on the rayon pool, a few at a time,
+//! and their batches come out in file order ([`OrderedDecode`], in [`ordered`]). Memory is
+//! bounded by the chunks in flight. Every chunk knows the line and byte offset it starts at, so errors can name them.
 
 pub mod csv;
 pub mod iso8601;
@@ -11,20 +11,16 @@ pub mod json_array;
 pub mod json_kinds;
 pub mod jsonl;
 pub mod lines;
+pub mod ordered;
 pub mod timestamps;
 
-use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-
-use arrow::array::RecordBatch;
-use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::error::{Error, Location, Result};
-use crate::parallel;
-use crate::quiet_panic::quietly;
+pub use ordered::OrderedDecode;
 
 /// Bytes per chunk handed to one decoding task.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -274,93 +270,5 @@ impl RecordChunks {
             }
         }
         end
-    }
-}
-
-/// Decodes the chunks of a file a few at a time on the rayon pool, in file order.
-pub struct OrderedDecode {
-    chunks: RecordChunks,
-    decode: Arc<dyn Fn(Chunk) -> Result<Vec<RecordBatch>> + Send + Sync>,
-    width: usize,
-    ready: VecDeque<RecordBatch>,
-    failed: Option<Error>,
-    exhausted: bool,
-}
-
-impl OrderedDecode {
-    /// Decodes `chunks` with `decode`, `width` chunks at a time.
-    pub fn new(
-        chunks: RecordChunks,
-        width: usize,
-        decode: Arc<dyn Fn(Chunk) -> Result<Vec<RecordBatch>> + Send + Sync>,
-    ) -> Self {
-        OrderedDecode {
-            chunks,
-            decode,
-            width: width.max(1),
-            ready: VecDeque::new(),
-            failed: None,
-            exhausted: false,
-        }
-    }
-
-    /// Decodes the next round of chunks; afterwards `ready` holds their batches in order,
-    /// followed by the first error (in `failed`).
-    fn refill(&mut self) -> Result<()> {
-        let mut round = Vec::with_capacity(self.width);
-        while round.len() < self.width {
-            let Some(chunk) = self.chunks.next_chunk()? else {
-                self.exhausted = true;
-                break;
-            };
-            round.push(chunk);
-        }
-        let decode = &self.decode;
-        let results: Vec<Result<Vec<RecordBatch>>> =
-            if round.len() > 1 && parallel::parallelism_enabled() {
-                parallel::mark_pool_used();
-                round
-                    .into_par_iter()
-                    .map(|chunk| quietly(|| decode(chunk)))
-                    .collect()
-            } else {
-                round
-                    .into_iter()
-                    .map(|chunk| quietly(|| decode(chunk)))
-                    .collect()
-            };
-        for result in results {
-            match result {
-                Ok(batches) => self.ready.extend(batches),
-                Err(err) => {
-                    self.failed = Some(err);
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Iterator for OrderedDecode {
-    type Item = Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Result<RecordBatch>> {
-        loop {
-            if let Some(batch) = self.ready.pop_front() {
-                return Some(Ok(batch));
-            }
-            if let Some(err) = self.failed.take() {
-                self.exhausted = true;
-                return Some(Err(err));
-            }
-            if self.exhausted {
-                return None;
-            }
-            if let Err(err) = self.refill() {
-                self.exhausted = true;
-                return Some(Err(err));
-            }
-        }
     }
 }
