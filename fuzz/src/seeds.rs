@@ -23,6 +23,8 @@ const JSONL: &[u8] = b"{\"text\": \"hello\", \"n\": 1, \"x\": 0.5}\n{\"text\": \
 const JSON_ARRAY: &[u8] =
     b"[{\"text\": \"one\", \"n\": 1}, {\"text\": \"two\", \"n\": 2, \"x\": 1e3}]";
 const CSV: &[u8] = b"text,n,x\nhello,1,0.5\n\"quoted, with comma\",2,\n\"multi\nline\",3,1.5\n";
+const JSONL_EDGES: &[u8] = b"\xef\xbb\xbf{\"a\": 1, \"s\": \"x\"}\r\n\r\n   \n\x0c{\"a\": 2, \"s\": \"y\"}\n\t{\"a\": 3, \"s\": \"z\"}  \r\n";
+const CSV_QUOTES: &[u8] = b"a,b\n\"x\"\"y\",\"1\n2\"\n\"\",3\n\"end\",\"q\"\"\n\"\"\"\n";
 const TSV: &[u8] = b"text\tn\tx\nhello\t1\t0.5\nworld\t\t2.5\n";
 const TEXT: &[u8] = b"first line\nsecond line\r\n\nlast line without newline";
 
@@ -156,6 +158,27 @@ fn text_seeds() -> Vec<Seed> {
             "read_jsonl",
             "bad_line_skip".into(),
             case(0x05, 0, b"{\"a\": 1}\n{oops\n{\"a\": 2}\n"),
+        ),
+        // A BOM, CRLF and blank lines (decoded in place) and a line after a form feed (which
+        // arrow-json refuses in place: decoded from the copy); a chunk with skipped lines.
+        (
+            "read_jsonl",
+            "bom_crlf_blank_formfeed".into(),
+            case(0, 0, JSONL_EDGES),
+        ),
+        (
+            "read_jsonl",
+            "skips_width_two".into(),
+            case(
+                0x0d,
+                0,
+                b"{\"a\": 1}\n{\"a\": \"x\"}\n\n{\"a\": 2.5}\n{\"a\": 3}\n",
+            ),
+        ),
+        (
+            "read_csv",
+            "quotes_and_newlines".into(),
+            case(0x08, 0, CSV_QUOTES),
         ),
         ("read_csv", "csv".into(), case(0, 0, CSV)),
         ("read_csv", "csv_schema".into(), case(0x71, 0, CSV)),

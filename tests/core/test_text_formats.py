@@ -161,6 +161,26 @@ def test_bom_crlf_blank_lines_and_missing_keys(tmp_path):
     assert table.to_pydict() == {"a": [1, 2, None], "b": ["x", None, "y"]}
 
 
+def test_a_record_after_a_form_feed_is_read(tmp_path):
+    # Trimmed like other ASCII whitespace; arrow-json refuses it in place (the copied path).
+    data = b'{"a": 1}\n\x0c{"a": 2}\n {"a": 3}\t\n'
+    table = axolotl_fast.read(write(tmp_path, "ff.jsonl", data)).to_table()
+    assert table.column("a").to_pylist() == [1, 2, 3]
+
+
+def test_rows_before_a_corrupt_tail_come_out_in_order_then_the_error(tmp_path):
+    data = jsonl_bytes([{"a": i, "s": "x" * 200} for i in range(30000)])
+    assert len(data) > 5 * CHUNK
+    blob = gzip.compress(data)
+    path = write(tmp_path, "tail.jsonl.gz", blob[: len(blob) * 4 // 5])
+    seen = []
+    with pytest.raises(DataFormatError, match="gzip"):
+        for batch in axolotl_fast.read(path, batch_size=1000, num_threads=2):
+            seen += batch.column("a").to_pylist()
+    assert seen == list(range(len(seen)))
+    assert len(seen) >= 1000
+
+
 @pytest.mark.parametrize(
     ("content", "line", "match"),
     [

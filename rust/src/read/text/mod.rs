@@ -214,6 +214,9 @@ impl RecordChunks {
     fn fill(&mut self, buffer: &mut Vec<u8>) -> Result<()> {
         let want = CHUNK_BYTES.max(buffer.len() / 2);
         let before = buffer.len();
+        // Room for the whole read up front: one allocation, and reads large enough to
+        // bypass the source's buffer instead of being copied through it.
+        buffer.reserve(want);
         let read = (&mut self.source)
             .take(want as u64)
             .read_to_end(buffer)
