@@ -178,7 +178,10 @@ def render(report: dict, png: Path) -> str:
         "is 64-bit (collisions possible); duckdb's DISTINCT compares values exactly but "
         "gives no row indices. axolotl and fast-axolotl run on the smaller subset. "
         "Text with the read included is bound by the Parquet read (zstd and string "
-        "decoding, the same work polars does); the in-memory rows show the hashing alone.",
+        "decoding, the same work polars does); the in-memory rows show the hashing alone. "
+        "This shared machine's speed varies between runs (the int32 case below took 0.42 s "
+        "on 2026-11-22 and 0.74 s here with the same hashing code; the five-column case "
+        "0.15-0.16 s in runs of its own, 0.28 s here): compare ratios within one run.",
         "",
         "| workload | case | wall s | CPU s | CPU µs/row | ratio | extra RSS MB | bytes/row |",
         "|---|---|---|---|---|---|---|---|",
