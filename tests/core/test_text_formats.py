@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
 import signal
 import subprocess
@@ -387,6 +388,35 @@ def test_reading_in_forked_workers(tmp_path):
     ds = datasets.Dataset.from_dict({"x": list(range(8))})
     out = ds.map(count_rows, batched=True, batch_size=2, num_proc=2)
     assert out["rows"] == [100] * 8
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_reader_opened_before_a_fork_reads_whole_in_the_child(tmp_path):
+    # Opening reads only the first chunk; the reading thread starts with the first batch, in
+    # the process that asks for it (a fresh interpreter: pytest's may hold other threads).
+    path = write(
+        tmp_path,
+        "big.jsonl",
+        jsonl_bytes([{"a": i, "s": "x" * 300} for i in range(20000)]),
+    )
+    code = textwrap.dedent(
+        f"""
+        import os
+        import axolotl_fast
+        axolotl_fast.read({str(path)!r}).to_table()  # the parent's pool has run
+        reader = axolotl_fast.read({str(path)!r}, batch_size=1000)
+        pid = os.fork()
+        if pid == 0:
+            column = reader.to_table().column("a").to_pylist()
+            os._exit(0 if column == list(range(20000)) else 3)
+        _, status = os.waitpid(pid, 0)
+        raise SystemExit(os.waitstatus_to_exitcode(status))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_zero_row_parquet_file_gives_its_schema_and_no_rows(tmp_path):

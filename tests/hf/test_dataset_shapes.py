@@ -122,3 +122,13 @@ def test_turns_with_their_keys_in_another_order(tmp_path):
         "role",
         "content",
     ]  # first seen, as HF
+
+
+def test_a_sliced_entry_is_not_streamed(tmp_path):
+    from axolotl_fast.hf.streaming import iterable_dataset
+
+    path = write_jsonl(tmp_path / "rows.jsonl", ROWS)
+    for spec in ("train[:10%]", "train+train"):
+        plan = plan_entry(entry(path, split=spec), "train")
+        with pytest.raises(LoaderFallback, match="split slicing of a stream"):
+            iterable_dataset(plan)

@@ -57,13 +57,16 @@ def iterable_dataset(plan: EntryPlan) -> IterableDataset:
 
     Raises:
         LoaderFallback: HF would not stream these files as the reader reads them (a JSON
-            array, mixed formats, a builder the loader leaves to axolotl).
+            array, mixed formats, a builder the loader leaves to axolotl, a split slice).
     """
     from datasets import DatasetInfo, Features, IterableDataset, NamedSplit
     from datasets.iterable_dataset import ArrowExamplesIterable
 
     if plan.kind != "files" or plan.builder is None:
         raise LoaderFallback(plan.path, f"a {plan.kind} source is not streamed")
+    if plan.sliced_split is not None:
+        # HF refuses a slice when streaming ("Bad split") or streams `+` parts its own way.
+        raise LoaderFallback(plan.path, f"split slicing of a stream ({plan.split!r})")
     fmt = _stream_format(plan)
     schema = _first_schema(plan, fmt)
     features = Features.from_arrow_schema(schema)

@@ -4,12 +4,13 @@
 //! them over a bounded channel, so reading and decompression overlap decoding. Up to `width`
 //! chunks are decoded at once, each as a rayon task; their batches come out in file order, each
 //! chunk's as soon as it and every chunk before it are done (no round waits for its slowest
-//! chunk). Memory is bounded by the chunks in flight: `width` decoding, [`READ_AHEAD`] read
-//! ahead. After a fork that switched parallelism off, everything runs on the calling thread.
+//! chunk). Memory is bounded by the chunks in flight: `width` decoding, [`READ_AHEAD`] in the
+//! channel and one more on the reading thread. After a fork that switched parallelism off, everything runs on the calling thread.
 //!
 //! Nothing is lost silently: a chunk that fails to read is an error in its place in the order,
-//! a panic in a task or in the reading thread becomes [`Error::Internal`], and the stream only
-//! ends on the reading thread's explicit end marker.
+//! a panic in a task or in the reading thread becomes the "decoder failed" [`Error::DataFormat`]
+//! a panic on the calling thread gives, and the stream only ends on the reading thread's
+//! explicit end marker. Reading starts with the first batch asked for, in that process.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,7 +20,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 use arrow::array::RecordBatch;
 
 use super::{Chunk, RecordChunks};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::parallel;
 use crate::quiet_panic::quietly;
 
@@ -36,7 +37,10 @@ type Sent = Result<Option<Chunk>>;
 pub struct OrderedDecode {
     source: Source,
     decode: Decode,
+    /// The width asked for; the one used is fixed when reading starts.
     width: usize,
+    /// The process that started reading (its thread exists only there).
+    reading_in: Option<u32>,
     in_flight: VecDeque<Pending>,
     ready: VecDeque<RecordBatch>,
     source_done: bool,
@@ -45,20 +49,43 @@ pub struct OrderedDecode {
 
 impl OrderedDecode {
     /// Decodes `chunks` with `decode`, up to `width` chunks at a time.
+    ///
+    /// Nothing is read, and no thread started, before the first batch is asked for: a reader
+    /// opened in one process may still be read in a child forked before its first batch.
     pub fn new(chunks: RecordChunks, width: usize, decode: Decode) -> Self {
-        let width = if parallel::parallelism_enabled() {
-            width.max(1)
-        } else {
-            1
-        };
         OrderedDecode {
-            source: Source::start(chunks, width > 1),
+            source: Source::Idle(Some(chunks)),
             decode,
             width,
+            reading_in: None,
             in_flight: VecDeque::new(),
             ready: VecDeque::new(),
             source_done: false,
             exhausted: false,
+        }
+    }
+
+    /// Starts reading on the first call (threaded when parallelism is on in this process);
+    /// on later calls, checks that this is still the process that started.
+    fn ensure_started(&mut self) -> Result<()> {
+        let here = std::process::id();
+        match self.reading_in {
+            Some(pid) if pid == here => Ok(()),
+            Some(_) => Err(Error::Internal(
+                "this reader started reading in another process (before a fork); open a new \
+                 reader in this one"
+                    .into(),
+            )),
+            None => {
+                self.reading_in = Some(here);
+                self.width = if parallel::parallelism_enabled() {
+                    self.width.max(1)
+                } else {
+                    1
+                };
+                self.source.start(self.width > 1);
+                Ok(())
+            }
         }
     }
 
@@ -107,6 +134,10 @@ impl Iterator for OrderedDecode {
             if self.exhausted {
                 return None;
             }
+            if let Err(err) = self.ensure_started() {
+                self.exhausted = true;
+                return Some(Err(err));
+            }
             self.top_up();
             let Some(front) = self.in_flight.pop_front() else {
                 self.exhausted = true;
@@ -143,18 +174,26 @@ impl Pending {
     }
 }
 
-/// Where the chunks come from: the calling thread, or a reading thread.
+/// Where the chunks come from: not started yet, the calling thread, or a reading thread.
 enum Source {
+    Idle(Option<RecordChunks>),
     Inline(RecordChunks),
     Thread(Receiver<Sent>),
     Failed(Option<Error>),
 }
 
 impl Source {
-    /// Reads `chunks` on a thread of its own when `threaded`, else on the calling thread.
-    fn start(mut chunks: RecordChunks, threaded: bool) -> Self {
+    /// Starts reading: on a thread of its own when `threaded`, else on the calling thread.
+    fn start(&mut self, threaded: bool) {
+        let Source::Idle(chunks) = self else {
+            return;
+        };
+        let Some(mut chunks) = chunks.take() else {
+            return;
+        };
         if !threaded {
-            return Source::Inline(chunks);
+            *self = Source::Inline(chunks);
+            return;
         }
         let (sender, receiver) = sync_channel::<Sent>(READ_AHEAD);
         let reading = move || {
@@ -166,7 +205,7 @@ impl Source {
                 }
             }
         };
-        match std::thread::Builder::new()
+        *self = match std::thread::Builder::new()
             .name("axolotl_fast-read-text".into())
             .spawn(reading)
         {
@@ -174,13 +213,14 @@ impl Source {
             Err(err) => Source::Failed(Some(Error::Internal(format!(
                 "cannot start the thread that reads the file: {err}"
             )))),
-        }
+        };
     }
 
     /// The next chunk, the end (`Ok(None)`), an error; `None` when `wait` is false and
     /// nothing is ready yet.
     fn next(&mut self, wait: bool) -> Option<Sent> {
         match self {
+            Source::Idle(_) => Some(Err(Error::Internal("reading has not started".into()))),
             Source::Inline(chunks) => Some(chunks.next_chunk()),
             Source::Failed(err) => Some(err.take().map_or(Ok(None), Err)),
             Source::Thread(chunks) => {
@@ -201,10 +241,18 @@ impl Source {
     }
 }
 
-/// Runs `work`, turning a panic into [`Error::Internal`] (quietly: no message on stderr).
+/// Runs `work`, turning a panic (of a decoder or a decompressor, on corrupt input) into the
+/// same [`Error::DataFormat`] a panic caught on the calling thread gives ("the decoder
+/// failed"; the file and row are added where the error surfaces). Quietly: no message on
+/// stderr.
 fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
-    quietly(|| catch_unwind(AssertUnwindSafe(work)))
-        .unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())))
+    quietly(|| catch_unwind(AssertUnwindSafe(work))).unwrap_or_else(|payload| {
+        let reason = Error::from_panic(payload.as_ref()).to_string();
+        Err(Error::data_format(
+            Location::default(),
+            format!("corrupt data: the decoder failed ({reason})"),
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -304,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn a_panicking_decode_is_an_internal_error_and_ends_the_stream() {
+    fn a_panicking_decode_is_a_decoder_failure_and_ends_the_stream() {
         let decode: Decode = Arc::new(|chunk: Chunk| {
             assert!(chunk.first_line == 1, "only the first chunk decodes");
             numbers()(chunk)
@@ -312,7 +360,8 @@ mod tests {
         let out = first_lines(Numbered::new(4 * CHUNK_BYTES / 100, None), decode);
         assert!(out[0].is_ok());
         let err = out[1].as_ref().unwrap_err();
-        assert!(matches!(err, Error::Internal(_)), "{err}");
+        assert!(matches!(err, Error::DataFormat { .. }), "{err}");
+        assert!(err.to_string().contains("the decoder failed"), "{err}");
         assert_eq!(out.len(), 2);
     }
 }
