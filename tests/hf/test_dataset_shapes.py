@@ -61,6 +61,7 @@ SLICES = [
     "train[-7:]",
     "train[95:1000]",
     "train[:10%]+train[-10%:]",
+    "train[50:10]+train[:5]",
 ]
 
 

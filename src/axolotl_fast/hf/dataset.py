@@ -83,7 +83,8 @@ def _slice(plan: EntryPlan, table: Any) -> Any:
     if all(start >= stop for start, stop in bounds):
         # HF raises "corresponds to no data": let axolotl report it.
         raise LoaderFallback(plan.path, f"split {plan.split!r} selects no rows")
-    parts = [table.slice(start, stop - start) for start, stop in bounds]
+    # A reversed part (`train[50:10]` beside a good one) selects nothing, as in HF.
+    parts = [table.slice(start, max(0, stop - start)) for start, stop in bounds]
     return parts[0] if len(parts) == 1 else concat_tables(parts)
 
 
