@@ -13,7 +13,6 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
-use arrow::ipc::reader::{FileReader, StreamReader};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -22,7 +21,8 @@ use parquet::arrow::arrow_reader::{
 use super::ReadOptions;
 use super::compression::{self, Compression};
 use super::format::{self, Format};
-use super::ipc_guard;
+use super::ipc_mapped::MappedIpc;
+use super::ipc_stream::MappedStream;
 use super::parquet_groups::{self, RowGroupStreams};
 use super::text::{self, jsonl::TextSettings};
 use crate::error::{Error, Location, Result};
@@ -248,27 +248,22 @@ fn open_parquet(
 }
 
 fn open_ipc_file(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
-    ipc_guard::check_file(path)?;
-    let reader = FileReader::try_new_buffered(open_file(path)?, None)?;
-    let projection = project(&reader.schema(), options.columns.as_deref())?;
-    let Some(indices) = projection.indices.clone() else {
-        return Ok((projection, arrow_batches(reader)));
-    };
-    // Reopen with the projection, so unneeded columns are never decoded.
-    let reader = FileReader::try_new_buffered(open_file(path)?, Some(indices))?;
-    Ok((projection, arrow_batches(reader)))
+    let file = MappedIpc::open(path)?;
+    let projection = project(&file.schema(), options.columns.as_deref())?;
+    // Unneeded columns are never decoded.
+    let batches = file.batches(projection.indices.clone(), options.decode_width)?;
+    Ok((projection, Box::new(batches)))
 }
 
 fn open_ipc_stream(path: &Path, options: &ReadOptions) -> Result<(Projection, Batches)> {
-    ipc_guard::check_stream(path)?;
-    let reader = StreamReader::try_new_buffered(open_file(path)?, None)?;
-    let projection = project(&reader.schema(), options.columns.as_deref())?;
+    let stream = MappedStream::open(path)?;
+    let projection = project(&stream.schema(), options.columns.as_deref())?;
     let Some(indices) = projection.indices.clone() else {
-        return Ok((projection, arrow_batches(reader)));
+        return Ok((projection, Box::new(stream)));
     };
-    // The stream has no footer to restart from: project each batch as it comes.
-    let batches = reader.map(move |batch| batch.and_then(|b| b.project(&indices)));
-    Ok((projection, arrow_batches(batches)))
+    // A stream has no footer to seek from: project each batch as it comes.
+    let batches = stream.map(move |batch| Ok(batch?.project(&indices)?));
+    Ok((projection, Box::new(batches)))
 }
 
 fn open_text(

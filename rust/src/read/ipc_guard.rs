@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use arrow::ipc::{CompressionType, root_as_footer, root_as_message};
+use arrow::ipc::{CompressionType, MessageHeader, root_as_footer, root_as_message};
 
 use crate::error::{Error, Location, Result};
 
@@ -22,9 +22,9 @@ const MAX_RATIO_LZ4: u64 = 256;
 const MAX_RATIO_ZSTD: u64 = 1 << 16;
 const FRAME_SLACK: u64 = 1 << 16;
 
-/// Checks every compressed buffer of an IPC *file* (footer + blocks).
-pub fn check_file(path: &Path) -> Result<()> {
-    let mut file = open(path)?;
+/// Checks every compressed buffer of an IPC *file* (footer + blocks); `file` is `path` open.
+pub fn check_file(file: &File, path: &Path) -> Result<()> {
+    let mut file = BufReader::new(file);
     let len = file
         .seek(SeekFrom::End(0))
         .map_err(|e| Error::io(path, e))?;
@@ -68,19 +68,23 @@ pub fn check_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks every compressed buffer of an IPC *stream*, message by message.
-pub fn check_stream(path: &Path) -> Result<()> {
-    let mut file = open(path)?;
+/// Checks every compressed buffer of an IPC *stream*, message by message; returns where each
+/// message ends, up to the end-of-stream marker or 1 to 3 trailing bytes (where arrow-ipc's
+/// stream reader stops too). A message without a header (which arrow-ipc's stream decoder
+/// would skip) is an error, as in arrow-ipc's stream reader. `file` is `path` open.
+pub fn check_stream(file: &File, path: &Path) -> Result<Vec<u64>> {
+    let mut file = BufReader::new(file);
     let len = file
         .seek(SeekFrom::End(0))
         .map_err(|e| Error::io(path, e))?;
     let mut at = 0;
+    let mut message_ends = Vec::new();
     while at + 4 <= len {
         let mut word = read_u32(&mut file, path, at)?;
         let mut header = 4;
         if word == CONTINUATION {
             if at + 8 > len {
-                break;
+                return Err(corrupt(path, at, "a message header cut short"));
             }
             word = read_u32(&mut file, path, at + 4)?;
             header = 8;
@@ -99,6 +103,9 @@ pub fn check_stream(path: &Path) -> Result<()> {
         }
         let meta = read_at(&mut file, path, meta_start, meta_len)?;
         let message = root_as_message(&meta).map_err(|e| corrupt(path, at, &e.to_string()))?;
+        if message.header_type() == MessageHeader::NONE {
+            return Err(corrupt(path, at, "a message without a header"));
+        }
         let body_len = u64::try_from(message.bodyLength())
             .map_err(|_| corrupt(path, at, "negative message body length"))?;
         let body_start = meta_start + meta_len;
@@ -111,12 +118,13 @@ pub fn check_stream(path: &Path) -> Result<()> {
         }
         check_message(&mut file, path, &meta, body_start, body_len)?;
         at = body_start + body_len;
+        message_ends.push(at);
     }
-    Ok(())
+    Ok(message_ends)
 }
 
 fn check_message(
-    file: &mut BufReader<File>,
+    file: &mut BufReader<&File>,
     path: &Path,
     meta: &[u8],
     body_start: u64,
@@ -187,13 +195,7 @@ fn strip_prefix(meta: &[u8]) -> Option<&[u8]> {
     }
 }
 
-fn open(path: &Path) -> Result<BufReader<File>> {
-    Ok(BufReader::new(
-        File::open(path).map_err(|e| Error::io(path, e))?,
-    ))
-}
-
-fn read_at(file: &mut BufReader<File>, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
+fn read_at(file: &mut BufReader<&File>, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
@@ -207,7 +209,7 @@ fn read_at(file: &mut BufReader<File>, path: &Path, offset: u64, len: u64) -> Re
     Ok(bytes)
 }
 
-fn read_u32(file: &mut BufReader<File>, path: &Path, offset: u64) -> Result<u32> {
+fn read_u32(file: &mut BufReader<&File>, path: &Path, offset: u64) -> Result<u32> {
     let bytes = read_at(file, path, offset, 4)?;
     Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
 }

@@ -15,6 +15,11 @@ pub mod file_batches;
 pub mod files;
 pub mod format;
 pub mod ipc_guard;
+pub mod ipc_mapped;
+#[cfg(test)]
+mod ipc_mapped_tests;
+pub mod ipc_stream;
+pub mod ipc_windows;
 pub mod parquet_groups;
 pub mod prefetch;
 pub mod rebatch;

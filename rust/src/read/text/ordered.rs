@@ -245,7 +245,7 @@ impl Source {
 /// same [`Error::DataFormat`] a panic caught on the calling thread gives ("the decoder
 /// failed"; the file and row are added where the error surfaces). Quietly: no message on
 /// stderr.
-fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     quietly(|| catch_unwind(AssertUnwindSafe(work))).unwrap_or_else(|payload| {
         let reason = Error::from_panic(payload.as_ref()).to_string();
         Err(Error::data_format(
