@@ -133,7 +133,7 @@ def _misses() -> list[str]:
         "one parser that checks and builds in the same pass (a SIMD parser feeding arrow's "
         "builders); not done. On `.gz` decompression dominates and ours is level with "
         "polars' CPU and ahead of pyarrow's wall; `.zst` varies most between runs on this "
-        "shared machine (3.6 s wall in a rerun of ours, against 4.8 s in this run).",
+        "shared machine (ours took 3.6 to 4.8 s wall across runs on 2026-11-30).",
         "- **CSV vs pyarrow streaming wall** (0.3x before issue 19): record ends are now "
         "found between quotes and newlines with `memchr2` instead of byte by byte on the "
         "reading thread, and parsing overlaps reading. The rest is arrow-csv's `csv_core` "
@@ -158,10 +158,10 @@ def _misses() -> list[str]:
         "need `unsafe` and let a corrupt file produce invalid arrays; not done. The first "
         "batch waits for the file's first record batch (65,536 rows, ~90 MB) to be "
         "validated.",
-        "- **Parquet zstd vs pyarrow** (0.8-0.85x CPU; snappy meets both): the time is in "
+        "- **Parquet zstd vs pyarrow** (0.8-0.98x CPU across runs; snappy meets both): the time is in "
         "parquet-rs's zstd pages and string decoding; the Parquet path is not changed by "
-        "issue 19, and this run's wall ratio (0.68x, against 1.22x on 2026-11-22 with the "
-        "same code) shows how much this shared machine varies between runs.",
+        "issue 19; its wall ratio moves most between runs on this shared machine (0.68x "
+        "on 2026-11-30, 1.22x on 2026-11-22, with the same code).",
         "- **peak RSS** counts the imports: this benchmark venv's imports alone take "
         "~140 MB. The Arrow IPC case also counts the mapped pages of the two record "
         "batches (~90 MB each) being validated at once; each map leaves the process with "
