@@ -158,10 +158,10 @@ def _misses() -> list[str]:
         "need `unsafe` and let a corrupt file produce invalid arrays; not done. The first "
         "batch waits for the file's first record batch (65,536 rows, ~90 MB) to be "
         "validated.",
-        "- **Parquet zstd vs pyarrow** (0.8-0.98x CPU across runs; snappy meets both): the time is in "
-        "parquet-rs's zstd pages and string decoding; the Parquet path is not changed by "
-        "issue 19; its wall ratio moves most between runs on this shared machine (0.68x "
-        "on 2026-11-30, 1.22x on 2026-11-22, with the same code).",
+        "- **Parquet zstd vs pyarrow** (0.8-0.98x CPU across runs; snappy meets both): "
+        "the time is in parquet-rs's zstd pages and string decoding; the Parquet path is "
+        "not changed by issue 19; its wall ratio moves most between runs on this shared "
+        "machine (0.68x on 2026-11-30, 1.22x on 2026-11-22, with the same code).",
         "- **peak RSS** counts the imports: this benchmark venv's imports alone take "
         "~140 MB. The Arrow IPC case also counts the mapped pages of the two record "
         "batches (~90 MB each) being validated at once; each map leaves the process with "
