@@ -122,13 +122,11 @@ def test_json_array_with_bom(tmp_path):
     assert_reads_like_axolotl(entry(path, ds_type="json"))
 
 
-def test_json_array_with_floats_is_left_to_axolotl(tmp_path):
+def test_json_array_with_floats_rounds_them_as_hf(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text(json.dumps(CHAT))
     # HF re-encodes JSON arrays with pandas' ujson, which keeps 10 decimals.
-    assert axolotl_reads(entry(path))["score"][1] == 0.3333333333
-    with pytest.raises(LoaderFallback, match="floats in a JSON array"):
-        read_entry(plan_entry(entry(path), "train"))
+    assert assert_reads_like_axolotl(entry(path))["score"][1] == 0.3333333333
 
 
 def test_text_file(tmp_path):
@@ -193,13 +191,15 @@ def test_directory_with_data_files_dict(tmp_path, monkeypatch):
     assert ours["id"][:2] == [20, 21]
 
 
-def test_objects_with_differing_keys_are_left_to_axolotl(tmp_path):
+def test_objects_with_differing_keys_are_json_as_in_hf_but_not_streamed(tmp_path):
+    from axolotl_fast.hf.streaming import iterable_dataset
+
     rows = [{"meta": {"a": 1}}, {"meta": {"b": "x"}}]
     path = write_jsonl(tmp_path / "mixed.jsonl", rows)
-    # HF stores such a field as JSON, which is why the loader must not read it.
-    assert isinstance(axolotl_reads(entry(path)).features["meta"], datasets.Json)
+    ours = assert_reads_like_axolotl(entry(path))
+    assert isinstance(ours.features["meta"], datasets.Json)
     with pytest.raises(LoaderFallback, match="differing keys at meta"):
-        read_entry(plan_entry(entry(path), "train"))
+        iterable_dataset(plan_entry(entry(path), "train"))
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """Entry shapes HF reads in its own way, read by ours exactly as `load_dataset` reads them.
 
 Split slices (``split: train[:20%]``): HF's rounding of percentages, absolute and negative
-bounds, several slices of one split; conversation turns whose keys come in another order.
-Each case compares our `read_entry` with axolotl's `load_dataset_with_config` on the same
-entry: columns, features, rows and split name.
+bounds, several slices of one split; conversation turns whose keys come in another order;
+what HF's Json builder re-encodes with ujson (JSON arrays, whose integer columns may turn
+float; JSON Lines whose turns have differing keys, stored as ``datasets.Json``). Each case
+compares our `read_entry` with axolotl's `load_dataset_with_config` on the same entry:
+columns, features, rows and split name.
 """
 
 from __future__ import annotations
@@ -133,3 +135,74 @@ def test_a_sliced_entry_is_not_streamed(tmp_path):
         plan = plan_entry(entry(path, split=spec), "train")
         with pytest.raises(LoaderFallback, match="split slicing of a stream"):
             iterable_dataset(plan)
+
+
+TURNS_WITH_A_WEIGHT = [
+    {
+        "id": 1,
+        "score": 0.123456789012345,
+        "messages": [
+            {"role": "user", "content": "hi / é 😀"},
+            {"role": "assistant", "content": "yo", "weight": 0},
+        ],
+    },
+    {"id": 2, "messages": [{"content": "a", "role": "user"}], "score": 2},
+]
+
+
+def test_turns_with_differing_keys_are_json_as_in_hf(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in TURNS_WITH_A_WEIGHT),
+        encoding="utf-8",
+    )
+    ours = assert_reads_like_axolotl(entry(path, type="chat_template"))
+    assert ours.features["messages"] == datasets.List(datasets.Json())
+    assert ours.data.table.column("messages")[0].as_py()[0] == (
+        '{"role":"user","content":"hi \\/ \\u00e9 \\ud83d\\ude00"}'
+    )
+    # HF re-encodes every line with ujson, whose 10 decimals reach the other columns too.
+    assert ours["score"] == [0.123456789, 2.0]
+    assert ours[0]["messages"][1] == {"role": "assistant", "content": "yo", "weight": 0}
+
+
+def test_a_mixed_column_some_records_lack_comes_where_hf_puts_it(tmp_path):
+    rows = [{"x": 1}, {"y": 2, "meta": {"a": 1}}, {"meta": {"b": "q"}, "x": 3}]
+    path = write_jsonl(tmp_path / "meta.jsonl", rows)
+    ours = assert_reads_like_axolotl(entry(path))
+    # json_encode_field appends the missing key: `meta` comes before `y`, as in HF.
+    assert ours.column_names == ["x", "meta", "y"]
+
+
+def test_every_file_of_the_split_is_re_encoded_after_a_mixed_first_file(tmp_path):
+    directory = tmp_path / "shards"
+    directory.mkdir()
+    write_jsonl(directory / "a.jsonl", TURNS_WITH_A_WEIGHT)
+    write_jsonl(
+        directory / "b.jsonl",
+        [{"id": 3, "score": 1e-12, "messages": [{"role": "user", "content": "b"}]}],
+    )
+    ours = assert_reads_like_axolotl(
+        entry(directory, type="chat_template", split="train")
+    )
+    assert ours["score"] == [0.123456789, 2.0, 0.0]
+
+
+def test_a_json_array_whose_integers_turn_float(tmp_path):
+    rows = [
+        {"a": 1, "s": "x", "n": [1, 2]},
+        {"a": 2.123456789012345, "s": "y", "n": [1.5, 1e-12]},
+        {"a": -1e20, "s": "z", "n": [3], "t": {"w": 0.3333333333333333}},
+    ]
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows))
+    ours = assert_reads_like_axolotl(entry(path))
+    assert ours["a"] == [1.0, 2.123456789, -1e20]
+    assert ours["n"][1] == [1.5, 0.0]
+
+
+def test_a_json_array_with_turns_of_differing_keys(tmp_path):
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(TURNS_WITH_A_WEIGHT))
+    ours = assert_reads_like_axolotl(entry(path, type="chat_template"))
+    assert ours.features["messages"] == datasets.List(datasets.Json())

@@ -158,6 +158,48 @@ def test_jsonl_shard_directory_matches_axolotl(
     assert [e["source"] for e in trace_events(trace)] == ["raw"]
 
 
+def test_turns_with_differing_keys_match_axolotl(
+    plugin_manager, tiny_kit, tmp_path, trace
+):
+    """Some turns carry a `weight` key: HF stores the turns as JSON; so does ours."""
+    rows = []
+    for i in range(60):
+        reply = {"role": "assistant", "content": f"answer {i}"}
+        if i % 3 == 0:
+            reply["weight"] = i % 2
+        rows.append(
+            {
+                "score": i / 7,
+                "messages": [{"role": "user", "content": f"question {i}"}, reply],
+            }
+        )
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    entries = [{"path": str(path), "type": "chat_template", "chat_template": "chatml"}]
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, entries)
+    assert_same_datasets(ours, theirs)
+    assert [e["source"] for e in trace_events(trace)] == ["raw"]
+    tokenized = [
+        json.loads(line)["note"]
+        for line in trace.read_text().splitlines()
+        if json.loads(line)["hook"] == "tokenize"
+    ]
+    assert tokenized and tokenized[0].startswith("Rust tokenized")  # JSON turns decoded
+
+
+def test_a_json_array_whose_integers_turn_float_matches_axolotl(
+    plugin_manager, tiny_kit, tmp_path, trace
+):
+    rows = pq.read_table(tiny_kit.parquet).slice(0, 80).to_pylist()
+    for i, row in enumerate(rows):
+        row["score"] = i if i < 40 else i / 3  # HF's ujson keeps 10 decimals
+    path = tmp_path / "alpaca.json"
+    path.write_text(json.dumps(rows))
+    ours, theirs = run_both(plugin_manager, tiny_kit, tmp_path, alpaca(path))
+    assert_same_datasets(ours, theirs)
+    assert [e["source"] for e in trace_events(trace)] == ["raw"]
+
+
 def test_a_hub_id_falls_back_with_one_log_line(
     plugin_manager, tiny_kit, tmp_path, caplog
 ):

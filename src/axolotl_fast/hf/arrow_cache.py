@@ -24,7 +24,7 @@ import os
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -52,31 +52,38 @@ def cache_root() -> Path:
     return Path(datasets.config.HF_DATASETS_CACHE) / "axolotl_fast"
 
 
-def mapped_table(files: Sequence[str], format: str) -> MemoryMappedTable:
-    """The files read with ``axolotl_fast.read(files, format=format)``, memory-mapped.
+def mapped_table(
+    files: Sequence[str], format: str, columns: Sequence[str] | None = None
+) -> MemoryMappedTable:
+    """The files read with ``axolotl_fast.read(files, format=, columns=)``, memory-mapped.
 
     Raises:
         AxolotlFastError, OSError: The reader refused a file (nothing is left in the cache).
     """
     from datasets.table import MemoryMappedTable
 
-    path = cache_root() / _key(files, format) / "data.arrow"
+    path = cache_root() / _key(files, format, columns) / "data.arrow"
     if not path.exists():
-        _write(files, format, path)
+        _write(files, format, columns, path)
     return MemoryMappedTable.from_file(str(path))
 
 
-def _key(files: Sequence[str], format: str) -> str:
+def _key(files: Sequence[str], format: str, columns: Sequence[str] | None) -> str:
     identity = []
     for file in files:
         stat = os.stat(file)
         identity.append([os.path.abspath(file), stat.st_size, stat.st_mtime_ns])
-    payload = json.dumps([CACHE_VERSION, format, identity])
+    key: list[Any] = [CACHE_VERSION, format, identity]
+    if columns is not None:  # the key of a whole read stays what it was
+        key.append(list(columns))
+    payload = json.dumps(key)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
-def _write(files: Sequence[str], format: str, path: Path) -> None:
-    reader = read(list(files), format=format)
+def _write(
+    files: Sequence[str], format: str, columns: Sequence[str] | None, path: Path
+) -> None:
+    reader = read(list(files), format=format, columns=columns)
     write_stream(path, reader.schema, reader)
 
 

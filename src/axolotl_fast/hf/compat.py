@@ -7,12 +7,11 @@ refusal is a :class:`~axolotl_fast.hf.plan.LoaderFallback` naming the entry and 
   reader keeps. Compressed Parquet and Arrow files are refused (HF does not read them either).
 * ``arrow``: Arrow IPC, stream or file (the reader tells them apart by their first bytes).
 * ``json``: a file whose first byte (after a BOM) is ``[`` is a JSON array of objects
-  (:func:`json_format`); anything else is JSON Lines. HF re-encodes arrays with pandas' ujson,
-  which rounds floats to 10 decimals, so an array with a float column is refused
-  (:func:`check_table`). HF stores nested objects whose key sets differ within the first
-  10 MiB as JSON strings (:func:`check_mixed_structs`) and turns files that look like agent
-  traces into another schema (:func:`check_agent_traces`): both are checked with ``datasets``'
-  own functions and refused.
+  (:func:`json_format`); anything else is JSON Lines. HF re-encodes arrays, and JSON Lines
+  whose first 10 MiB hold objects with differing key sets (:func:`mixed_struct_paths`), with
+  pandas' ujson: :mod:`axolotl_fast.hf.json_replay` replays that on the columns it changes.
+  A stream refuses such files (:func:`check_mixed_structs`). Files that look like agent
+  traces, which HF turns into another schema (:func:`check_agent_traces`), are refused.
 * ``text``: one ``text`` row per line; HF also ends a line at a lone CR (universal newlines),
   the reader does not, so a whole-file read with such a line is refused (:func:`check_table`);
   the streaming path splits those lines itself.
@@ -37,7 +36,9 @@ __all__ = [
     "check_mixed_structs",
     "check_table",
     "json_format",
+    "mixed_struct_paths",
     "open_decompressed",
+    "read_rest_of_line",
     "reader_format",
     "reader_refusal",
     "single_format",
@@ -93,24 +94,11 @@ def check_table(plan: EntryPlan, fmt: str, table: pa.Table) -> None:
     """Refuse tables HF's builder would have made differently from the same bytes."""
     import pyarrow.compute as pc
 
-    if fmt == "json" and any(_has_float(field.type) for field in table.schema):
-        # HF turns arrays into JSON Lines with pandas' ujson, which keeps 10 decimals.
-        raise LoaderFallback(plan.path, "floats in a JSON array (HF rounds them)")
     if fmt == "text" and pc.any(pc.match_substring(table["text"], "\r")).as_py():
         # HF opens text files with universal newlines: a lone CR ends a line too.
         raise LoaderFallback(
             plan.path, "carriage returns inside lines (HF splits there)"
         )
-
-
-def _has_float(arrow_type: pa.DataType) -> bool:
-    import pyarrow as pa
-
-    if pa.types.is_floating(arrow_type):
-        return True
-    return any(
-        _has_float(arrow_type.field(i).type) for i in range(arrow_type.num_fields)
-    )
 
 
 def open_decompressed(entry: str, file: str) -> Any:
@@ -148,23 +136,7 @@ def json_format(entry: str, file: str) -> str:
 
 def check_mixed_structs(entry: str, file: str) -> None:
     """Refuse what HF's Json builder would store as JSON strings (``on_mixed_types``)."""
-    try:
-        from datasets.utils.json import find_mixed_struct_types_field_paths, ujson_loads
-    except ImportError:  # a datasets without the feature
-        return
-    with open_decompressed(entry, file) as stream:
-        batch = stream.read(_JSON_CHUNK)
-        if batch.startswith(codecs.BOM_UTF8):
-            batch = batch[len(codecs.BOM_UTF8) :]
-        if batch.startswith(b"["):
-            examples = ujson_loads(batch + stream.read())
-        else:
-            batch += _readline(stream)
-            try:
-                examples = [ujson_loads(line) for line in batch.splitlines()]
-            except ValueError:  # HF skips the check then, and so do we
-                return
-    paths = find_mixed_struct_types_field_paths(examples)
+    paths = mixed_struct_paths(entry, file)
     if paths:
         where = ", ".join("/".join(str(p) for p in path) for path in paths)
         raise LoaderFallback(
@@ -172,7 +144,33 @@ def check_mixed_structs(entry: str, file: str) -> None:
         )
 
 
-def _readline(stream: Any) -> bytes:
+def mixed_struct_paths(entry: str, file: str) -> list[list[str | int]]:
+    """The paths HF's Json builder would store as JSON text, found as it finds them.
+
+    HF looks at the first 10 MiB (whole lines) of the split's first file, or at the whole
+    array, with ``datasets``' ``find_mixed_struct_types_field_paths``; a line that is not
+    JSON makes it skip the check. A list element is ``0`` in a path.
+    """
+    try:
+        from datasets.utils.json import find_mixed_struct_types_field_paths, ujson_loads
+    except ImportError:  # a datasets without the feature
+        return []
+    with open_decompressed(entry, file) as stream:
+        batch = stream.read(_JSON_CHUNK)
+        if batch.startswith(codecs.BOM_UTF8):
+            batch = batch[len(codecs.BOM_UTF8) :]
+        if batch.startswith(b"["):
+            examples = ujson_loads(batch + stream.read())
+        else:
+            batch += read_rest_of_line(stream)
+            try:
+                examples = [ujson_loads(line) for line in batch.splitlines()]
+            except ValueError:  # HF skips the check then, and so do we
+                return []
+    return find_mixed_struct_types_field_paths(examples)
+
+
+def read_rest_of_line(stream: Any) -> bytes:
     """The rest of the current line (zstd streams have no ``readline``; HF copes the same way)."""
     try:
         return stream.readline()

@@ -6,8 +6,9 @@ features, in a ``datasets.Dataset`` over the reader's output memory-mapped from 
 own Arrow cache file (:mod:`axolotl_fast.hf.arrow_cache`; no Python rows, no HF builder).
 
 Files are read only where :mod:`axolotl_fast.hf.compat` says the table is the one HF's
-builder would make; a ``saved`` plan (a ``save_to_disk`` dataset) has its Arrow shards
-memory-mapped in place (they are already what the loader's cache holds), with its
+builder would make (the columns HF's Json builder re-encodes with ujson are replayed by
+:mod:`axolotl_fast.hf.json_replay`); a ``saved`` plan (a ``save_to_disk`` dataset) has its
+Arrow shards memory-mapped in place (they are already what the loader's cache holds), with its
 ``dataset_info.json`` features, ``state.json`` fingerprint, split and format.
 
 A file the reader rejects (a format or compression this build does not read, a type conflict)
@@ -17,6 +18,7 @@ raises :class:`~axolotl_fast.hf.plan.LoaderFallback`, never a half-read dataset.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +26,12 @@ from axolotl_fast.errors import AxolotlFastError
 from axolotl_fast.hf.arrow_cache import mapped_table
 from axolotl_fast.hf.compat import (
     check_agent_traces,
-    check_mixed_structs,
     check_table,
+    mixed_struct_paths,
     reader_refusal,
     single_format,
 )
+from axolotl_fast.hf.json_replay import read_replayed
 from axolotl_fast.hf.plan import EntryPlan, LoaderFallback, slice_bounds
 
 if TYPE_CHECKING:
@@ -58,9 +61,15 @@ def _read_files(plan: EntryPlan) -> Dataset:
     from datasets import Dataset, NamedSplit
 
     fmt = single_format(plan)
+    mixed_paths = (
+        mixed_struct_paths(plan.path, plan.files[0]) if plan.builder == "json" else []
+    )
     if plan.builder == "json":
-        check_mixed_structs(plan.path, plan.files[0])
-    table = _read_table(plan, fmt)
+        table = read_replayed(
+            plan, fmt, mixed_paths, lambda cols: _read_table(plan, fmt, cols)
+        )
+    else:
+        table = _read_table(plan, fmt)
     check_table(plan, fmt, table.table)
     if plan.sliced_split is not None:
         table = _slice(plan, table)
@@ -123,12 +132,14 @@ def _read_saved(plan: EntryPlan) -> Dataset:
     )
 
 
-def _read_table(plan: EntryPlan, format: str) -> Any:
-    """The entry's files read into the loader's Arrow cache, memory-mapped.
+def _read_table(
+    plan: EntryPlan, format: str, columns: Sequence[str] | None = None
+) -> Any:
+    """The entry's files (those columns, or all) read into the loader's Arrow cache, mapped.
 
     See :mod:`axolotl_fast.hf.arrow_cache`.
     """
     try:
-        return mapped_table(plan.files, format)
+        return mapped_table(plan.files, format, columns)
     except (AxolotlFastError, OSError) as err:
         raise reader_refusal(plan.path, err) from err

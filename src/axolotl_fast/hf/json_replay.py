@@ -1,0 +1,206 @@
+r"""HF's ujson re-encoding of JSON records, replayed on the columns it changes.
+
+HF's Json builder (``datasets`` 5) re-encodes records with pandas' ujson in two cases:
+
+* a **JSON array**: every record, ``ujson_dumps(x) for x in ujson_loads(file)``;
+* **JSON Lines** whose first 10 MiB hold objects with differing key sets at some path
+  (:func:`~axolotl_fast.hf.compat.mixed_struct_paths`, e.g. turns of which some carry a
+  ``weight`` key): every line of every file of the split is loaded, each such path is turned
+  into JSON text (``json_encode_field``) and the record dumped again.
+
+Pyarrow's JSON reader then reads the re-encoded lines, and the mixed paths become
+``datasets.Json`` columns. Re-encoding changes two things: every float goes through ujson's
+parser and its 10-decimal ``double_precision`` (``2.123456789012345`` becomes
+``2.123456789``, ``1e-12`` becomes ``0.0``), and the mixed paths hold ujson's JSON text
+(compact, ``\/`` and ``\uXXXX`` escapes, keys in the record's order).
+
+The Rust reader reads the bytes as they are. :func:`read_replayed` replays HF's steps, with
+``datasets``' own functions, on just the top-level columns they can change (those holding a
+float or a mixed path) and puts HF's columns, in HF's column order, in place of the reader's.
+The other columns are the reader's, which are already HF's.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from axolotl_fast.hf.compat import open_decompressed, read_rest_of_line
+from axolotl_fast.hf.plan import EntryPlan, LoaderFallback
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["read_replayed", "replayed_names"]
+
+Path_ = list[str | int]
+ReadTable = Callable[[Sequence[str] | None], Any]
+
+# HF's Json builder reads 10 MiB chunks (whole lines); pyarrow's blocks are as large here.
+_JSON_CHUNK = 10 << 20
+_MAX_BLOCK = (1 << 31) - 1
+
+
+def replayed_names(
+    schema: pa.Schema, fmt: str, mixed_paths: Sequence[Path_]
+) -> list[str]:
+    """The columns of ``schema`` whose floats HF's re-encoding rounds (none if it does not).
+
+    The mixed paths' own columns are not among them: they are re-encoded whatever they hold.
+    """
+    if fmt != "json" and not mixed_paths:
+        return []
+    mixed = {str(path[0]) for path in mixed_paths}
+    return [
+        field.name
+        for field in schema
+        if field.name not in mixed and _has_float(field.type)
+    ]
+
+
+def read_replayed(
+    plan: EntryPlan, fmt: str, mixed_paths: Sequence[Path_], read_table: ReadTable
+) -> Any:
+    """The entry's table as HF's Json builder makes it: the reader's, HF's columns replayed.
+
+    Args:
+        plan: The entry (its files, in order).
+        fmt: ``"json"`` (an array) or ``"jsonl"``.
+        mixed_paths: :func:`~axolotl_fast.hf.compat.mixed_struct_paths` of the first file.
+        read_table: Reads the files with the Rust reader, keeping the given columns (all
+            for ``None``), into a ``datasets`` table. The mixed columns are never read by
+            it: their structs may differ from file to file, which HF's JSON text allows.
+
+    Raises:
+        LoaderFallback: HF's re-encoding would fail (a line ujson cannot load), or gives a
+            different number of rows than the reader read.
+    """
+    if fmt != "json" and not mixed_paths:
+        return read_table(None)
+    records = list(_records(plan, fmt))
+    mixed = list(dict.fromkeys(str(path[0]) for path in mixed_paths))
+    order = _column_order(records, mixed)
+    kept = [name for name in order if name not in mixed]
+    if mixed and not kept:  # HF's columns are all re-encoded ones
+        from datasets.table import InMemoryTable
+
+        return InMemoryTable(_reencoded(plan, records, mixed, mixed_paths))
+    table = read_table(kept if mixed else None)
+    names = replayed_names(table.schema, fmt, mixed_paths) + mixed
+    if not names or not records:
+        return table
+    replayed = _reencoded(plan, records, names, mixed_paths)
+    if replayed.num_rows != table.num_rows:
+        raise LoaderFallback(
+            plan.path,
+            f"HF's re-encoding gives {replayed.num_rows} rows, the reader "
+            f"{table.num_rows}",
+        )
+    for name in names:
+        index = table.schema.get_field_index(name)
+        if index < 0:
+            table = table.append_column(name, replayed.column(name))
+        else:
+            table = table.set_column(index, name, replayed.column(name))
+    return table.select(order) if mixed else table
+
+
+def _has_float(arrow_type: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_floating(arrow_type):
+        return True
+    return any(
+        _has_float(arrow_type.field(i).type) for i in range(arrow_type.num_fields)
+    )
+
+
+def _records(plan: EntryPlan, fmt: str) -> Iterator[Any]:
+    """Each file's records as ujson loads them, the files in the plan's order."""
+    from datasets.utils.json import ujson_loads
+
+    for file in plan.files:
+        try:
+            if fmt == "json":
+                yield from ujson_loads(_without_bom(_whole(plan.path, file)))
+            else:
+                yield from (ujson_loads(line) for line in _lines(plan.path, file))
+        except ValueError as err:  # HF's load fails on it too: axolotl reports it
+            raise LoaderFallback(plan.path, f"ujson cannot load {file}: {err}") from err
+
+
+def _whole(entry: str, file: str) -> bytes:
+    with open_decompressed(entry, file) as stream:
+        return stream.read()
+
+
+def _without_bom(data: bytes) -> bytes:
+    return data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+
+
+def _lines(entry: str, file: str) -> Iterator[bytes]:
+    """The lines HF splits: 10 MiB chunks finished at a newline, ``bytes.splitlines``."""
+    with open_decompressed(entry, file) as stream:
+        first = True
+        while chunk := stream.read(_JSON_CHUNK):
+            if first:
+                chunk, first = _without_bom(chunk), False
+            chunk += read_rest_of_line(stream)
+            yield from chunk.splitlines()
+
+
+def _reencoded(
+    plan: EntryPlan, records: list[Any], names: list[str], mixed_paths: Sequence[Path_]
+) -> pa.Table:
+    """The ``names`` columns as HF's pyarrow read of its re-encoded lines gives them."""
+    import pyarrow as pa
+    import pyarrow.json as paj
+    from datasets import Features
+    from datasets.table import table_cast
+    from datasets.utils.json import (
+        json_encode_field,
+        set_json_types_in_feature,
+        ujson_dumps,
+    )
+
+    by_column: dict[str, list[list[str | int]]] = {name: [] for name in names}
+    for path in mixed_paths:
+        by_column[str(path[0])].append(list(path[1:]))
+
+    def encoded(record: Any) -> dict[str, Any]:
+        part = {}
+        for name, subpaths in by_column.items():
+            value = record.get(name) if isinstance(record, dict) else None
+            for subpath in subpaths:
+                value = json_encode_field(value, subpath)
+            part[name] = value
+        return part
+
+    lines = [ujson_dumps(encoded(r)).encode() for r in records]
+    longest = max((len(line) for line in lines), default=0)
+    block = min(_MAX_BLOCK, max(_JSON_CHUNK, longest + 1))  # no line straddles two
+    text = b"\n".join(lines)
+    options = paj.ReadOptions(block_size=block)
+    try:
+        replayed = paj.read_json(io.BytesIO(text), read_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise LoaderFallback(plan.path, f"HF's re-encoded lines: {err}") from err
+    features = Features.from_arrow_schema(replayed.schema)
+    if mixed_paths:
+        features = set_json_types_in_feature(features, [list(p) for p in mixed_paths])
+    return table_cast(replayed, features.arrow_schema)
+
+
+def _column_order(records: list[Any], mixed: list[str]) -> list[str]:
+    """HF's column order: keys in order of first appearance in the re-encoded records.
+
+    ``json_encode_field`` adds a mixed column that a record lacks at the record's end.
+    """
+    order: dict[str, None] = {}
+    for record in records:
+        if isinstance(record, dict):
+            order.update(dict.fromkeys(record))
+            order.update(dict.fromkeys(mixed))
+    return list(order)
