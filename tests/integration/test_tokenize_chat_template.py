@@ -10,6 +10,8 @@ template's `<|im_end|>`), every `train_on_eos` / `train_on_eot` rule, `roles_to_
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -115,6 +117,27 @@ def test_same_rows_as_axolotls_chat_template_strategy(
         ours.column_names == list(expected) == ["input_ids", "labels", "attention_mask"]
     )
     assert ours.to_pydict() == dict(expected)
+
+
+def test_turns_stored_as_json_are_decoded_as_hf_decodes_them(tokenizer):
+    """Turns with differing keys are ``datasets.Json`` text; ``map`` hands them decoded."""
+    hf, encoder = tokenizer
+    strategy = strategy_for(hf, "chatml", {"train_on_inputs": False})
+    turns = [
+        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
+        [
+            {"role": "user", "content": "é /"},
+            {"role": "assistant", "content": "ok", "weight": 0},
+        ],
+    ]
+    text = pa.array([[json.dumps(turn) for turn in row] for row in turns])
+    table = pa.table({"messages": text.cast(pa.list_(pa.json_()))})
+    expected = strategy.tokenize_prompt({"messages": turns})
+    ours = pa.concat_tables(
+        list(chat_template.iter_tokenized(table, strategy, encoder))
+    )
+    assert ours.to_pydict() == dict(expected)
+    assert all(len(ids) > 4 for ids in expected["input_ids"])
 
 
 def test_rows_with_training_detail_are_made_by_axolotls_own_code(tokenizer):

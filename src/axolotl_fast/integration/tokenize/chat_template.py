@@ -34,7 +34,11 @@ from axolotl_fast.integration.tokenize.chat_shapes import (
     join,
     shape_renders_for,
 )
-from axolotl_fast.integration.tokenize.columns import Unsupported, check_classes
+from axolotl_fast.integration.tokenize.columns import (
+    Unsupported,
+    check_classes,
+    python_columns,
+)
 
 __all__ = ["SCHEMA", "check_supported", "iter_tokenized", "settings_of"]
 
@@ -153,7 +157,7 @@ def plan_batch(
     """A batch's rows as ``strategy.tokenize_prompt`` sees them, and their plans."""
     from axolotl.utils.dict import remove_none_values
 
-    prompt = remove_none_values(batch.to_pydict())
+    prompt = remove_none_values(python_columns(batch))
     if not strategy.is_prompt_batched(prompt):
         raise Unsupported("a batch axolotl would not tokenize row by row")
     names = list(prompt)
