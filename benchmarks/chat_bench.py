@@ -14,7 +14,9 @@ per conversation (short) or 10 (long: 20 turns), a system turn on every other on
   (EOS ``<|im_end|>``). Each case in its own process, tokenization only, with a digest of
   every output value so identical output is checked.
 * **End to end** (``--e2e-rows`` short conversations): ``axolotl preprocess``, plugin off vs
-  ``loader`` + ``tokenize`` (``e2e_bench.best_of``).
+  ``loader`` + ``tokenize`` (``e2e_bench.best_of``), on the conversations as they are and
+  with a ``weight`` key on every third assistant turn (turns with differing keys, which HF
+  stores as ``datasets.Json`` text and the loader replays, ``hf/json_replay.py``).
 
 Writes ``benchmarks-chat.json``, the ``chat`` section of ``benchmarks.md`` and
 ``benchmarks-chat.png`` (``chat_report.py``, run with ``--report-python``).
@@ -48,8 +50,16 @@ LENGTHS = {"short (2 turns)": 1, "long (20 turns)": 10}
 CHATML = {"eos_token": "<|im_end|>", "additional_special_tokens": ["<|im_start|>"]}
 
 
-def conversations(rows: int, exchanges: int, seed: int, data_dir, out: Path) -> Path:
-    """``rows`` conversations of ``exchanges`` user / assistant pairs, as JSON Lines."""
+WEIGHTED = " (turns with a weight key)"
+
+
+def conversations(
+    rows: int, exchanges: int, seed: int, data_dir, out: Path, weight_every: int = 0
+) -> Path:
+    """``rows`` conversations of ``exchanges`` user / assistant pairs, as JSON Lines.
+
+    ``weight_every``: every that many conversations, the assistant turns get ``weight: 1``.
+    """
     import pyarrow.parquet as pq
 
     alpaca = gen_data.generate(rows * exchanges, seed, 10_000, data_dir)[
@@ -61,10 +71,10 @@ def conversations(rows: int, exchanges: int, seed: int, data_dir, out: Path) -> 
             messages = [{"role": "system", "content": "Be brief."}] if index % 2 else []
             for row in table[index * exchanges : (index + 1) * exchanges]:
                 user = f"{row['instruction']}\n{row['input']}".strip()
-                messages += [
-                    {"role": "user", "content": user},
-                    {"role": "assistant", "content": row["output"]},
-                ]
+                reply = {"role": "assistant", "content": row["output"]}
+                if weight_every and index % weight_every == 0:
+                    reply["weight"] = 1
+                messages += [{"role": "user", "content": user}, reply]
             file.write(json.dumps({"messages": messages}) + "\n")
     return out
 
@@ -173,6 +183,9 @@ def alone(args: argparse.Namespace, tokenizer: Path, work: Path) -> list[dict]:
 def end_to_end(args: argparse.Namespace, tokenizer: Path, work: Path) -> dict:
     venv = Path(sys.executable).parent.parent
     data = conversations(args.e2e_rows, 1, args.seed, args.data_dir, work / "e2e.jsonl")
+    weighted = conversations(
+        args.e2e_rows, 1, args.seed, args.data_dir, work / "e2e-weight.jsonl", 3
+    )
     subprocess.run(
         [sys.executable, "-m", "axolotl_fast.tiny", str(work / "tiny")],
         check=True,
@@ -186,18 +199,23 @@ def end_to_end(args: argparse.Namespace, tokenizer: Path, work: Path) -> dict:
         "data": data,
         "env": env,
     }
-    chat = {
-        "datasets": [
-            {
-                "path": str(data),
-                "ds_type": "json",
-                "type": "chat_template",
-                "chat_template": "chatml",
-            }
-        ]
-    }
     fast = {"loader": True, "tokenize": True, "dedupe": False}
-    variants = [("plugin off", None, chat), ("loader + tokenize", fast, chat)]
+    variants = []
+    for path, suffix in ((data, ""), (weighted, WEIGHTED)):
+        chat = {
+            "datasets": [
+                {
+                    "path": str(path),
+                    "ds_type": "json",
+                    "type": "chat_template",
+                    "chat_template": "chatml",
+                }
+            ]
+        }
+        variants += [
+            ("plugin off" + suffix, None, chat),
+            ("loader + tokenize" + suffix, fast, chat),
+        ]
     args.case_timeout = args.e2e_timeout
     return {
         "rows": args.e2e_rows,

@@ -52,22 +52,38 @@ def _e2e(e2e: dict) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     runs = {r["name"]: r for r in e2e["runs"]}
-    off = runs.get("plugin off")
     for name, r in runs.items():
+        off = runs.get("plugin off" + _suffix(name))
         ratio = f"{off['wall_s'] / r['wall_s']:.2f}x" if off else ""
         digest = (r.get("prepared_digest") or "—")[:12]
         lines.append(
             f"| {name} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['maxrss_mb']:.0f} | "
             f"{r.get('prepared_rows', '—')} | `{digest}` | {ratio} |"
         )
-    on = runs.get("loader + tokenize")
-    if off and on:
-        same = off.get("prepared_digest") == on.get("prepared_digest")
+    lines.append("")
+    for suffix in dict.fromkeys(_suffix(name) for name in runs):
+        off, on = (
+            runs.get("plugin off" + suffix),
+            runs.get("loader + tokenize" + suffix),
+        )
+        if off and on:
+            same = off.get("prepared_digest") == on.get("prepared_digest")
+            verdict = "identical" if same else "**DIFFERENT**"
+            lines.append(f"Prepared dataset{suffix}, plugin on vs off: {verdict}.")
+    if any(_suffix(name) for name in runs):
         lines += [
             "",
-            f"Prepared dataset, plugin on vs off: {'identical' if same else '**DIFFERENT**'}.",
+            "With a `weight` key on every third assistant turn, HF stores the turns as "
+            "`datasets.Json` text; the loader replays that (loading every line with ujson, "
+            "as HF does) and `tokenize` decodes the turns as `datasets.map` does. Before "
+            "issue 19 both fell back to axolotl for such data.",
         ]
     return lines
+
+
+def _suffix(name: str) -> str:
+    """`` (turns with a weight key)`` of a run's name, or ``""``."""
+    return name[name.index(" (") :] if " (" in name else ""
 
 
 def render(report: dict, png: Path, md: Path) -> str:
