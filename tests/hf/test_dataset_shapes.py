@@ -206,3 +206,76 @@ def test_a_json_array_with_turns_of_differing_keys(tmp_path):
     path.write_text(json.dumps(TURNS_WITH_A_WEIGHT))
     ours = assert_reads_like_axolotl(entry(path, type="chat_template"))
     assert ours.features["messages"] == datasets.List(datasets.Json())
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def test_columns_that_are_all_mixed_come_in_hfs_order(tmp_path):
+    path = write_lines(
+        tmp_path / "d.jsonl",
+        ['{"b": [{"x": 1}, {"x": 1, "z": 2}], "a": [{"y": 1}, {"y": 1, "w": 2}]}'],
+    )
+    assert assert_reads_like_axolotl(entry(path)).column_names == ["b", "a"]
+
+
+def test_later_files_are_cast_to_the_first_chunks_types(tmp_path):
+    directory = tmp_path / "shards"
+    directory.mkdir()
+    turn = '{{"role": "a", "w": {w}, "tool_calls": [{{"{k}": 1}}]}}'
+    write_lines(
+        directory / "a.jsonl",
+        [f'{{"messages": [{turn.format(w=1, k="f")}, {turn.format(w=1, k="g")}]}}'],
+    )
+    write_lines(
+        directory / "b.jsonl", [f'{{"messages": [{turn.format(w=2.0, k="f")}]}}']
+    )
+    ours = assert_reads_like_axolotl(entry(directory, split="train"))
+    assert ours[1]["messages"][0]["w"] == 2  # int64, as in the first file
+
+
+def test_a_test_split_takes_the_first_splits_json_paths(tmp_path):
+    directory = tmp_path / "splits"
+    directory.mkdir()
+    write_jsonl(directory / "train.jsonl", TURNS_WITH_A_WEIGHT)
+    write_lines(
+        directory / "test.jsonl",
+        ['{"id": 3, "score": 0.25, "messages": [{"role": "u"}]}'],
+    )
+    ours = assert_reads_like_axolotl(entry(directory, split="test"))
+    assert ours.features["messages"] == datasets.List(datasets.Json())
+
+
+def test_a_test_split_typed_otherwise_than_train_is_left_to_axolotl(tmp_path):
+    directory = tmp_path / "splits"
+    directory.mkdir()
+    write_lines(directory / "train.jsonl", ['{"a": 1}'])
+    write_lines(directory / "test.jsonl", ['{"a": 2.5}'])
+    with pytest.raises(LoaderFallback, match="differs from the first split"):
+        read_entry(plan_entry(entry(directory, split="test"), "train"))
+
+
+def test_compression_is_told_by_magic_bytes_as_hf_does(tmp_path):
+    import gzip
+
+    line = json.dumps(TURNS_WITH_A_WEIGHT[0]).encode() + b"\n"
+    path = tmp_path / "chat.jsonl"  # gzip inside, a plain name
+    path.write_bytes(gzip.compress(line))
+    ours = assert_reads_like_axolotl(entry(path))
+    assert ours.features["messages"] == datasets.List(datasets.Json())
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'[{"a": 1},]', "ujson cannot load"),
+        (b'{"a": 1, "m": [{"r": 1}, {"r": 1, "w": 0}]}\n5\n', "not all objects"),
+    ],
+)
+def test_json_hf_cannot_re_encode_is_left_to_axolotl(tmp_path, content, reason):
+    path = tmp_path / ("d.json" if content.startswith(b"[") else "d.jsonl")
+    path.write_bytes(content)
+    with pytest.raises(LoaderFallback, match=reason):
+        read_entry(plan_entry(entry(path), "train"))

@@ -101,12 +101,25 @@ def check_table(plan: EntryPlan, fmt: str, table: pa.Table) -> None:
         )
 
 
+# HF's extractor tells compressed files by their first bytes, not by their names.
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x04\x22\x4d\x18", "lz4"),
+)
+
+
 def open_decompressed(entry: str, file: str) -> Any:
-    """Open ``file`` for binary reading, decompressed by its extension (as HF extracts it)."""
+    """Open ``file`` for binary reading, decompressed as HF's extractor would (magic bytes)."""
     import fsspec
 
+    with open(file, "rb") as raw:
+        head = raw.read(8)
+    codec = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
     try:
-        return fsspec.open(file, "rb", compression="infer").open()
+        return fsspec.open(file, "rb", compression=codec).open()
     except Exception as err:  # an unknown or uninstalled codec
         raise LoaderFallback(
             entry, f"cannot decompress {Path(file).name}: {err}"
@@ -160,14 +173,20 @@ def mixed_struct_paths(entry: str, file: str) -> list[list[str | int]]:
         if batch.startswith(codecs.BOM_UTF8):
             batch = batch[len(codecs.BOM_UTF8) :]
         if batch.startswith(b"["):
-            examples = ujson_loads(batch + stream.read())
+            try:
+                examples = ujson_loads(batch + stream.read())
+            except ValueError as err:  # HF's load fails on it: axolotl reports it
+                raise LoaderFallback(entry, f"ujson cannot load {file}: {err}") from err
         else:
             batch += read_rest_of_line(stream)
             try:
                 examples = [ujson_loads(line) for line in batch.splitlines()]
             except ValueError:  # HF skips the check then, and so do we
                 return []
-    return find_mixed_struct_types_field_paths(examples)
+    paths = find_mixed_struct_types_field_paths(examples)
+    if any(not path for path in paths):  # records that are not all objects
+        raise LoaderFallback(entry, "JSON records that are not all objects")
+    return paths
 
 
 def read_rest_of_line(stream: Any) -> bytes:

@@ -61,16 +61,18 @@ def _read_files(plan: EntryPlan) -> Dataset:
     from datasets import Dataset, NamedSplit
 
     fmt = single_format(plan)
-    mixed_paths = (
-        mixed_struct_paths(plan.path, plan.files[0]) if plan.builder == "json" else []
-    )
+    features_file = plan.features_file or plan.files[0]
+    mixed_paths = []
     if plan.builder == "json":
+        mixed_paths = mixed_struct_paths(plan.path, features_file)
         table = read_replayed(
             plan, fmt, mixed_paths, lambda cols: _read_table(plan, fmt, cols)
         )
     else:
         table = _read_table(plan, fmt)
     check_table(plan, fmt, table.table)
+    if features_file not in plan.files:
+        _check_first_split_schema(plan, fmt, features_file, table.schema, mixed_paths)
     if plan.sliced_split is not None:
         table = _slice(plan, table)
     split = NamedSplit(plan.split) if plan.split else None
@@ -78,6 +80,29 @@ def _read_files(plan: EntryPlan) -> Dataset:
     if plan.builder == "json":
         check_agent_traces(plan.path, dataset.features)
     return dataset
+
+
+def _check_first_split_schema(
+    plan: EntryPlan, fmt: str, features_file: str, schema: Any, mixed_paths: list
+) -> None:
+    """HF casts every split to the features of the source's first split: refuse a change.
+
+    ``load_dataset`` takes the features from the first file of the first split (usually
+    ``train``); a ``test`` split read on its own must have the same columns and types.
+    """
+    from axolotl_fast.reader import read
+
+    mixed = {str(path[0]) for path in mixed_paths}
+    try:
+        first = read(features_file, format=fmt).schema
+    except (AxolotlFastError, OSError) as err:
+        raise reader_refusal(plan.path, err) from err
+    ours = [(f.name, f.type) for f in schema if f.name not in mixed]
+    theirs = [(f.name, f.type) for f in first if f.name not in mixed]
+    if ours != theirs:
+        raise LoaderFallback(
+            plan.path, f"split {plan.split!r} differs from the first split's schema"
+        )
 
 
 def _slice(plan: EntryPlan, table: Any) -> Any:

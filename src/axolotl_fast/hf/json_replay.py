@@ -68,30 +68,43 @@ def read_replayed(
     Args:
         plan: The entry (its files, in order).
         fmt: ``"json"`` (an array) or ``"jsonl"``.
-        mixed_paths: :func:`~axolotl_fast.hf.compat.mixed_struct_paths` of the first file.
+        mixed_paths: :func:`~axolotl_fast.hf.compat.mixed_struct_paths` of the file HF takes
+            the features from.
         read_table: Reads the files with the Rust reader, keeping the given columns (all
-            for ``None``), into a ``datasets`` table. The mixed columns are never read by
-            it: their structs may differ from file to file, which HF's JSON text allows.
+            for ``None``), into a ``datasets`` table. The mixed columns are left out of its
+            output (their structs may differ from file to file, which HF's JSON text
+            allows), though the reader still parses them and refuses what it cannot type.
 
     Raises:
-        LoaderFallback: HF's re-encoding would fail (a line ujson cannot load), or gives a
-            different number of rows than the reader read.
+        LoaderFallback: HF's re-encoding would fail (a line ujson cannot load, a BOM on a
+            file after the first, a cast to the first chunk's types), or gives a different
+            number of rows than the reader read.
     """
-    if fmt != "json" and not mixed_paths:
-        return read_table(None)
-    records = list(_records(plan, fmt))
     mixed = list(dict.fromkeys(str(path[0]) for path in mixed_paths))
-    order = _column_order(records, mixed)
+    if not mixed:
+        table = read_table(None)
+        names = replayed_names(table.schema, fmt, mixed_paths)
+        if not names:  # JSON Lines as they are, or an array without floats
+            return table
+        replay = _Replay(plan, fmt)
+        return _with_columns(plan, table, replay.table(names, mixed_paths), names)
+    replay = _Replay(plan, fmt)
+    order = _column_order(replay.records, mixed)
     kept = [name for name in order if name not in mixed]
-    if mixed and not kept:  # HF's columns are all re-encoded ones
+    if not kept:  # HF's columns are all re-encoded ones
         from datasets.table import InMemoryTable
 
-        return InMemoryTable(_reencoded(plan, records, mixed, mixed_paths))
-    table = read_table(kept if mixed else None)
+        return InMemoryTable(replay.table(mixed, mixed_paths).select(order))
+    table = read_table(kept)
     names = replayed_names(table.schema, fmt, mixed_paths) + mixed
-    if not names or not records:
-        return table
-    replayed = _reencoded(plan, records, names, mixed_paths)
+    table = _with_columns(plan, table, replay.table(names, mixed_paths), names)
+    return table.select(order)
+
+
+def _with_columns(
+    plan: EntryPlan, table: Any, replayed: pa.Table, names: list[str]
+) -> Any:
+    """``table`` with ``replayed``'s ``names`` columns put in (replaced or appended)."""
     if replayed.num_rows != table.num_rows:
         raise LoaderFallback(
             plan.path,
@@ -104,7 +117,7 @@ def read_replayed(
             table = table.append_column(name, replayed.column(name))
         else:
             table = table.set_column(index, name, replayed.column(name))
-    return table.select(order) if mixed else table
+    return table
 
 
 def _has_float(arrow_type: pa.DataType) -> bool:
@@ -117,53 +130,88 @@ def _has_float(arrow_type: pa.DataType) -> bool:
     )
 
 
-def _records(plan: EntryPlan, fmt: str) -> Iterator[Any]:
-    """Each file's records as ujson loads them, the files in the plan's order."""
+class _Replay:
+    """The entry's records as ujson loads them, and HF's table of some of their columns.
+
+    ``first_rows``: the records of HF's first chunk (the first file's first 10 MiB, or its
+    whole array), whose pyarrow types HF casts every later chunk to.
+    """
+
+    def __init__(self, plan: EntryPlan, fmt: str) -> None:
+        self.plan = plan
+        self.records: list[Any] = []
+        self.first_rows = 0
+        for index, file in enumerate(plan.files):
+            try:
+                chunks = (
+                    _array(plan, file, index)
+                    if fmt == "json"
+                    else _chunks(plan, file, index)
+                )
+                for chunk in chunks:
+                    self.records += chunk
+                    self.first_rows = self.first_rows or len(self.records)
+            except ValueError as err:  # HF's load fails on it too: axolotl reports it
+                raise LoaderFallback(
+                    plan.path, f"ujson cannot load {file}: {err}"
+                ) from err
+
+    def table(self, names: list[str], mixed_paths: Sequence[Path_]) -> pa.Table:
+        """The ``names`` columns as HF makes them from its re-encoded lines."""
+        from datasets.table import table_cast
+
+        lines = _reencoded_lines(self.records, names, mixed_paths)
+        first = _hf_table(self.plan, lines[: self.first_rows], mixed_paths)
+        if len(lines) == self.first_rows:
+            return first
+        rest = _hf_table(self.plan, lines[self.first_rows :], mixed_paths)
+        try:  # HF casts every later chunk to the first chunk's features
+            return _concat([first, table_cast(rest, first.schema)])
+        except (ValueError, TypeError, ArithmeticError) as err:
+            raise LoaderFallback(self.plan.path, f"HF's cast fails: {err}") from err
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.concat_tables(tables)
+
+
+def _array(plan: EntryPlan, file: str, index: int) -> Iterator[list[Any]]:
     from datasets.utils.json import ujson_loads
 
-    for file in plan.files:
-        try:
-            if fmt == "json":
-                yield from ujson_loads(_without_bom(_whole(plan.path, file)))
-            else:
-                yield from (ujson_loads(line) for line in _lines(plan.path, file))
-        except ValueError as err:  # HF's load fails on it too: axolotl reports it
-            raise LoaderFallback(plan.path, f"ujson cannot load {file}: {err}") from err
+    with open_decompressed(plan.path, file) as stream:
+        data = stream.read()
+    yield ujson_loads(_without_bom(plan, data, index))
 
 
-def _whole(entry: str, file: str) -> bytes:
-    with open_decompressed(entry, file) as stream:
-        return stream.read()
+def _chunks(plan: EntryPlan, file: str, index: int) -> Iterator[list[Any]]:
+    """The file's records per HF chunk: 10 MiB finished at a newline, ``splitlines``."""
+    from datasets.utils.json import ujson_loads
 
-
-def _without_bom(data: bytes) -> bytes:
-    return data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-
-
-def _lines(entry: str, file: str) -> Iterator[bytes]:
-    """The lines HF splits: 10 MiB chunks finished at a newline, ``bytes.splitlines``."""
-    with open_decompressed(entry, file) as stream:
+    with open_decompressed(plan.path, file) as stream:
         first = True
         while chunk := stream.read(_JSON_CHUNK):
             if first:
-                chunk, first = _without_bom(chunk), False
+                chunk, first = _without_bom(plan, chunk, index), False
             chunk += read_rest_of_line(stream)
-            yield from chunk.splitlines()
+            yield [ujson_loads(line) for line in chunk.splitlines()]
 
 
-def _reencoded(
-    plan: EntryPlan, records: list[Any], names: list[str], mixed_paths: Sequence[Path_]
-) -> pa.Table:
-    """The ``names`` columns as HF's pyarrow read of its re-encoded lines gives them."""
-    import pyarrow as pa
-    import pyarrow.json as paj
-    from datasets import Features
-    from datasets.table import table_cast
-    from datasets.utils.json import (
-        json_encode_field,
-        set_json_types_in_feature,
-        ujson_dumps,
-    )
+def _without_bom(plan: EntryPlan, data: bytes, index: int) -> bytes:
+    """HF strips a BOM from its first file only; ujson fails on one anywhere else."""
+    if not data.startswith(codecs.BOM_UTF8):
+        return data
+    if index > 0:
+        raise LoaderFallback(plan.path, "a BOM on a file after the first (HF fails)")
+    return data[len(codecs.BOM_UTF8) :]
+
+
+def _reencoded_lines(
+    records: list[Any], names: list[str], mixed_paths: Sequence[Path_]
+) -> list[bytes]:
+    """Each record's ``names`` as HF re-encodes them: mixed paths as JSON text, ujson-dumped."""
+    from datasets.utils.json import json_encode_field, ujson_dumps
 
     by_column: dict[str, list[list[str | int]]] = {name: [] for name in names}
     for path in mixed_paths:
@@ -178,13 +226,24 @@ def _reencoded(
             part[name] = value
         return part
 
-    lines = [ujson_dumps(encoded(r)).encode() for r in records]
+    return [ujson_dumps(encoded(r)).encode() for r in records]
+
+
+def _hf_table(
+    plan: EntryPlan, lines: list[bytes], mixed_paths: Sequence[Path_]
+) -> pa.Table:
+    """Pyarrow's read of re-encoded lines, cast with the mixed paths as ``datasets.Json``."""
+    import pyarrow as pa
+    import pyarrow.json as paj
+    from datasets import Features
+    from datasets.table import table_cast
+    from datasets.utils.json import set_json_types_in_feature
+
     longest = max((len(line) for line in lines), default=0)
     block = min(_MAX_BLOCK, max(_JSON_CHUNK, longest + 1))  # no line straddles two
-    text = b"\n".join(lines)
     options = paj.ReadOptions(block_size=block)
     try:
-        replayed = paj.read_json(io.BytesIO(text), read_options=options)
+        replayed = paj.read_json(io.BytesIO(b"\n".join(lines)), read_options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
         raise LoaderFallback(plan.path, f"HF's re-encoded lines: {err}") from err
     features = Features.from_arrow_schema(replayed.schema)

@@ -82,6 +82,8 @@ class EntryPlan:
         saved_dir: For ``"saved"``: the directory with ``state.json``.
         sliced_split: For a slice: the split whose ``files`` are read and then sliced
             (:func:`slice_bounds` gives the rows), else ``None``.
+        features_file: For ``"files"``: the first file of the source's first split, from
+            which HF's builder takes the features (and JSON paths) of every split.
     """
 
     path: str
@@ -91,6 +93,7 @@ class EntryPlan:
     split: str | None = None
     saved_dir: str | None = None
     sliced_split: str | None = None
+    features_file: str | None = None
 
 
 def builder_for(ds_cfg: Any) -> str:
@@ -276,7 +279,16 @@ def _files_plan(
     for file in files:
         _data_suffixes(path, file)
     named = split if sliced else chosen
-    return EntryPlan(path, "files", files, builder, named, sliced_split=sliced)
+    first_split = next(iter(resolved.values()))
+    return EntryPlan(
+        path,
+        "files",
+        files,
+        builder,
+        named,
+        sliced_split=sliced,
+        features_file=str(first_split[0]) if first_split else files[0],
+    )
 
 
 def slice_bounds(spec: str, split: str, rows: int) -> list[tuple[int, int]]:
