@@ -62,13 +62,14 @@ def mapped_table(
     """
     from datasets.table import MemoryMappedTable
 
-    path = cache_root() / _key(files, format, columns) / "data.arrow"
+    path = cache_root() / files_key(files, format, columns) / "data.arrow"
     if not path.exists():
         _write(files, format, columns, path)
     return MemoryMappedTable.from_file(str(path))
 
 
-def _key(files: Sequence[str], format: str, columns: Sequence[str] | None) -> str:
+def files_key(files: Sequence[str], format: str, columns: Sequence[str] | None) -> str:
+    """A cache key of the files (path, size, mtime), what reads them and which columns."""
     identity = []
     for file in files:
         stat = os.stat(file)

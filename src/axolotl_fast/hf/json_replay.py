@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from axolotl_fast.hf.compat import open_decompressed, read_rest_of_line
@@ -81,24 +83,24 @@ def read_replayed(
             number of rows than the reader read.
     """
     mixed = list(dict.fromkeys(str(path[0]) for path in mixed_paths))
+    chunks = _record_chunks(plan, fmt)
     if not mixed:
         table = read_table(None)
         names = replayed_names(table.schema, fmt, mixed_paths)
         if not names:  # JSON Lines as they are, or an array without floats
             return table
-        replay = _Replay(plan, fmt)
-        return _with_columns(plan, table, replay.table(names, mixed_paths), names)
-    replay = _Replay(plan, fmt)
-    order = _column_order(replay.records, mixed)
+        replayed = _replayed(plan, chunks, names, mixed_paths, None)
+        return _with_columns(plan, table, replayed, names)
+    first = next(chunks, [])
+    order = _column_order(first, mixed)  # HF's features: its first chunk's columns
     kept = [name for name in order if name not in mixed]
     if not kept:  # HF's columns are all re-encoded ones
-        from datasets.table import InMemoryTable
-
-        return InMemoryTable(replay.table(mixed, mixed_paths).select(order))
+        replayed = _replayed(plan, chain([first], chunks), mixed, mixed_paths, order)
+        return replayed.select(order)
     table = read_table(kept)
     names = replayed_names(table.schema, fmt, mixed_paths) + mixed
-    table = _with_columns(plan, table, replay.table(names, mixed_paths), names)
-    return table.select(order)
+    replayed = _replayed(plan, chain([first], chunks), names, mixed_paths, order)
+    return _with_columns(plan, table, replayed, names).select(order)
 
 
 def _with_columns(
@@ -130,51 +132,75 @@ def _has_float(arrow_type: pa.DataType) -> bool:
     )
 
 
-class _Replay:
-    """The entry's records as ujson loads them, and HF's table of some of their columns.
+def _record_chunks(plan: EntryPlan, fmt: str) -> Iterator[list[Any]]:
+    """The records of each HF chunk as ujson loads them: a file's 10 MiB, or its array."""
+    for index, file in enumerate(plan.files):
+        try:
+            if fmt == "json":
+                yield from _array(plan, file, index)
+            else:
+                yield from _chunks(plan, file, index)
+        except ValueError as err:  # HF's load fails on it too: axolotl reports it
+            raise LoaderFallback(plan.path, f"ujson cannot load {file}: {err}") from err
 
-    ``first_rows``: the records of HF's first chunk (the first file's first 10 MiB, or its
-    whole array), whose pyarrow types HF casts every later chunk to.
+
+def _replayed(
+    plan: EntryPlan,
+    chunks: Iterable[list[Any]],
+    names: list[str],
+    mixed_paths: Sequence[Path_],
+    columns: list[str] | None,
+) -> Any:
+    """The ``names`` columns as HF makes them, memory-mapped from the loader's cache.
+
+    Made chunk by chunk, as HF does: one chunk's records in memory at a time, each chunk
+    written to the cache file before the next is loaded.
     """
+    from axolotl_fast.hf.arrow_cache import files_key, mapped_tables
 
-    def __init__(self, plan: EntryPlan, fmt: str) -> None:
-        self.plan = plan
-        self.records: list[Any] = []
-        self.first_rows = 0
-        for index, file in enumerate(plan.files):
+    tables = _replayed_chunks(plan, chunks, names, mixed_paths, columns)
+    first = next(tables, None)
+    if first is None:
+        raise LoaderFallback(plan.path, "no JSON records")
+    key = files_key(plan.files, "json-replay", [*names, json.dumps(mixed_paths)])
+    return mapped_tables("json_replay", key, first.schema, chain([first], tables))
+
+
+def _replayed_chunks(
+    plan: EntryPlan,
+    chunks: Iterable[list[Any]],
+    names: list[str],
+    mixed_paths: Sequence[Path_],
+    columns: list[str] | None,
+) -> Iterator[pa.Table]:
+    """Each chunk's ``names`` columns: pyarrow's read of HF's re-encoded lines, cast.
+
+    HF casts every chunk to the first chunk's features; ``columns``: HF's columns (its
+    first chunk's), which no record may go beyond.
+    """
+    from datasets.table import table_cast
+
+    allowed = set(columns) if columns is not None else None
+    schema = None
+    for records in chunks:
+        if allowed is not None and not all(_within(r, allowed) for r in records):
+            raise LoaderFallback(
+                plan.path, "a column after HF's first chunk (HF fails)"
+            )
+        lines = _reencoded_lines(records, names, mixed_paths)
+        table = _hf_table(plan, lines, mixed_paths)
+        if schema is None:
+            schema = table.schema
+        else:
             try:
-                chunks = (
-                    _array(plan, file, index)
-                    if fmt == "json"
-                    else _chunks(plan, file, index)
-                )
-                for chunk in chunks:
-                    self.records += chunk
-                    self.first_rows = self.first_rows or len(self.records)
-            except ValueError as err:  # HF's load fails on it too: axolotl reports it
-                raise LoaderFallback(
-                    plan.path, f"ujson cannot load {file}: {err}"
-                ) from err
-
-    def table(self, names: list[str], mixed_paths: Sequence[Path_]) -> pa.Table:
-        """The ``names`` columns as HF makes them from its re-encoded lines."""
-        from datasets.table import table_cast
-
-        lines = _reencoded_lines(self.records, names, mixed_paths)
-        first = _hf_table(self.plan, lines[: self.first_rows], mixed_paths)
-        if len(lines) == self.first_rows:
-            return first
-        rest = _hf_table(self.plan, lines[self.first_rows :], mixed_paths)
-        try:  # HF casts every later chunk to the first chunk's features
-            return _concat([first, table_cast(rest, first.schema)])
-        except (ValueError, TypeError, ArithmeticError) as err:
-            raise LoaderFallback(self.plan.path, f"HF's cast fails: {err}") from err
+                table = table_cast(table, schema)
+            except (ValueError, TypeError, ArithmeticError) as err:
+                raise LoaderFallback(plan.path, f"HF's cast fails: {err}") from err
+        yield table
 
 
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    import pyarrow as pa
-
-    return pa.concat_tables(tables)
+def _within(record: Any, columns: set[str]) -> bool:
+    return isinstance(record, dict) and columns.issuperset(record)
 
 
 def _array(plan: EntryPlan, file: str, index: int) -> Iterator[list[Any]]:
