@@ -279,3 +279,20 @@ def test_json_hf_cannot_re_encode_is_left_to_axolotl(tmp_path, content, reason):
     path.write_bytes(content)
     with pytest.raises(LoaderFallback, match=reason):
         read_entry(plan_entry(entry(path), "train"))
+
+
+def test_replayed_chunks_take_the_first_chunks_types_and_columns(tmp_path, monkeypatch):
+    from axolotl_fast.hf import json_replay
+
+    monkeypatch.setattr(json_replay, "_JSON_CHUNK", 200)  # HF's 10 MiB, made small
+    turns = '[{"role": "a"}, {"role": "a", "weight": 0}]'
+    lines = [f'{{"id": {i}, "w": 1, "m": {turns}}}' for i in range(3)]
+    path = write_lines(
+        tmp_path / "d.jsonl", [*lines, f'{{"id": 9, "w": 2.0, "m": {turns}}}']
+    )
+    # HF casts each later chunk to the first chunk's types: w stays int64.
+    ours = read_entry(plan_entry(entry(path), "train"))
+    assert ours.features["w"] == datasets.Value("int64") and ours["w"] == [1, 1, 1, 2]
+    write_lines(path, [*lines, f'{{"id": 9, "w": 1, "m": {turns}, "extra": 1}}'])
+    with pytest.raises(LoaderFallback, match="a column after HF's first chunk"):
+        read_entry(plan_entry(entry(path), "train"))
