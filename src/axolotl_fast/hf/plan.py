@@ -279,16 +279,9 @@ def _files_plan(
     for file in files:
         _data_suffixes(path, file)
     named = split if sliced else chosen
-    first_split = next(iter(resolved.values()))
-    return EntryPlan(
-        path,
-        "files",
-        files,
-        builder,
-        named,
-        sliced_split=sliced,
-        features_file=str(first_split[0]) if first_split else files[0],
-    )
+    first = next(iter(resolved.values()))  # HF's features come from its first file
+    features_file = str(first[0]) if first else files[0]
+    return EntryPlan(path, "files", files, builder, named, None, sliced, features_file)
 
 
 def slice_bounds(spec: str, split: str, rows: int) -> list[tuple[int, int]]:
