@@ -25,6 +25,10 @@ const JSON_ARRAY: &[u8] =
 const CSV: &[u8] = b"text,n,x\nhello,1,0.5\n\"quoted, with comma\",2,\n\"multi\nline\",3,1.5\n";
 const JSONL_EDGES: &[u8] = b"\xef\xbb\xbf{\"a\": 1, \"s\": \"x\"}\r\n\r\n   \n\x0c{\"a\": 2, \"s\": \"y\"}\n\t{\"a\": 3, \"s\": \"z\"}  \r\n";
 const CSV_QUOTES: &[u8] = b"a,b\n\"x\"\"y\",\"1\n2\"\n\"\",3\n\"end\",\"q\"\"\n\"\"\"\n";
+/// CRLF records the SIMD split takes, then a quote inside an unquoted field and a lone CR,
+/// which it hands to csv_core.
+const CSV_SIMD_AND_BACK: &[u8] =
+    b"a,b\r\n\"x,\"\"y\"\"\",1\r\n\"\",\"\"\"\"\r\n\r\njoh\"n,2\n3,4\r5,6\n";
 const TSV: &[u8] = b"text\tn\tx\nhello\t1\t0.5\nworld\t\t2.5\n";
 const TEXT: &[u8] = b"first line\nsecond line\r\n\nlast line without newline";
 
@@ -181,6 +185,11 @@ fn text_seeds() -> Vec<Seed> {
             case(0x08, 0, CSV_QUOTES),
         ),
         ("read_csv", "csv".into(), case(0, 0, CSV)),
+        (
+            "read_csv",
+            "simd_split_and_back".into(),
+            case(0x08, 0, CSV_SIMD_AND_BACK),
+        ),
         ("read_csv", "csv_schema".into(), case(0x71, 0, CSV)),
         ("read_csv", "tsv".into(), case(0x11, 1, TSV)),
         ("read_text", "lines".into(), case(0x31, 0, TEXT)),

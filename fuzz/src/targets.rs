@@ -9,7 +9,12 @@
 //! Reader cases are `[options byte, variant byte, file bytes...]` (see [`crate::read_check`]);
 //! the variant byte means what each function says.
 
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use axolotl_fast::read::Compression;
+use axolotl_fast::read::text::csv_fields::split_plain;
 
 use crate::compress::Codec;
 use crate::pack_check::{self, PackCase};
@@ -40,12 +45,51 @@ pub fn read_jsonl(data: &[u8]) {
 }
 
 /// CSV and TSV: the variant names the file `input.csv` or `input.tsv`. Options bit 6 passes
-/// a fixed `schema=`.
+/// a fixed `schema=`. Beyond the shared invariants, the SIMD field split agrees with `csv_core`.
 pub fn read_csv(data: &[u8]) {
     const NAMES: [&str; 2] = ["input.csv", "input.tsv"];
     let (options, variant, bytes) = split(data);
     let name = NAMES[usize::from(variant) % NAMES.len()];
     fuzz_read(name, Settings::from_byte(options, true), bytes);
+    check_csv_fast_split(bytes, if name.ends_with("tsv") { b'\t' } else { b',' });
+}
+
+/// Wherever the SIMD field split (`csv_fields::split_plain`) takes the bytes, for one to four
+/// columns, arrow-csv's `csv_core` reads them without error into the same fields (its nulls
+/// being the split's empty strings).
+fn check_csv_fast_split(bytes: &[u8], delimiter: u8) {
+    for columns in 1..=4 {
+        let fields: Vec<Field> = (0..columns)
+            .map(|i| Field::new(format!("c{i}"), DataType::Utf8, true))
+            .collect();
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        let Some(fast) = split_plain(bytes, false, delimiter, &schema) else {
+            continue;
+        };
+        let reader = arrow::csv::ReaderBuilder::new(schema.clone())
+            .with_delimiter(delimiter)
+            .build(std::io::Cursor::new(bytes))
+            .expect("arrow-csv opens the bytes");
+        let batches = reader.collect::<Result<Vec<_>, _>>();
+        let batches = batches.expect("csv_core reads what the SIMD split took");
+        let core = arrow::compute::concat_batches(&schema, &batches).expect("one schema");
+        assert_eq!(
+            fast.num_rows(),
+            core.num_rows(),
+            "rows of the SIMD split, {columns} columns"
+        );
+        for (ours, theirs) in fast.columns().iter().zip(core.columns()) {
+            let (ours, theirs) = (ours.as_string::<i32>(), theirs.as_string::<i32>());
+            for row in 0..ours.len() {
+                let expected = if theirs.is_null(row) {
+                    ""
+                } else {
+                    theirs.value(row)
+                };
+                assert_eq!(ours.value(row), expected, "row {row}, {columns} columns");
+            }
+        }
+    }
 }
 
 /// Plain text (one `text` row per line): the file is named `input.txt`; the variant byte is

@@ -21,6 +21,7 @@ use arrow::csv::ReaderBuilder;
 use arrow::csv::reader::Format;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+use super::csv_fields;
 use super::iso8601::parse_timestamp_seconds;
 use super::jsonl::TextSettings;
 use super::{Chunk, OrderedDecode, RecordChunks};
@@ -193,8 +194,22 @@ fn locate(path: &Path, chunk: &Chunk, err: &Error) -> Error {
     Error::data_format(location, format!("in the records from here on: {reason}"))
 }
 
-/// The fields of a chunk's records as string columns (the header skipped).
+/// The fields of a chunk's records as string columns (the header skipped): found with SIMD
+/// where [`csv_fields::split_plain`] can vouch that `csv_core` reads them the same way, else by
+/// arrow-csv.
 fn split(context: &CsvContext, chunk: &Chunk) -> Result<RecordBatch> {
+    let skip_header = chunk.first_byte == 0;
+    let plain = csv_fields::split_plain(
+        body(chunk),
+        skip_header,
+        context.delimiter,
+        &context.strings,
+    );
+    plain.map_or_else(|| split_with_csv_core(context, chunk), Ok)
+}
+
+/// [`split`] by arrow-csv's reader, whose errors name what is wrong.
+fn split_with_csv_core(context: &CsvContext, chunk: &Chunk) -> Result<RecordBatch> {
     let rows = memchr::memchr_iter(b'\n', &chunk.bytes).count() + 1;
     let reader = ReaderBuilder::new(context.strings.clone())
         .with_header(chunk.first_byte == 0)

@@ -6,6 +6,7 @@
 //! bounded by the chunks in flight. Every chunk knows the line and byte offset it starts at, so errors can name them.
 
 pub mod csv;
+pub mod csv_fields;
 pub mod iso8601;
 pub mod json_array;
 pub mod json_kinds;
@@ -254,24 +255,68 @@ pub fn stream_error(path: &Path, codec: &str, err: io::Error, byte_offset: Optio
 
 impl RecordChunks {
     /// The end (after the `\n`) of the last complete record in `buffer`, looking at bytes from
-    /// `from` on. With a quote character the whole buffer is scanned, since quotes decide.
+    /// `from` on. With a quote character the whole buffer counts, since quotes decide.
     fn last_record_end(&self, buffer: &[u8], from: usize) -> Option<usize> {
-        let Some(quote) = self.quote else {
-            return buffer[from..]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map(|i| from + i + 1);
-        };
-        // Only quotes and newlines matter: jump between them (SIMD), not byte by byte.
+        match self.quote {
+            None => memchr::memrchr(b'\n', &buffer[from..]).map(|i| from + i + 1),
+            Some(quote) => last_unquoted_newline_end(buffer, quote),
+        }
+    }
+}
+
+/// The end of the last `\n` of `buffer` outside a field quoted with `quote`, `buffer` starting
+/// outside quotes: the last newline with an even number of quotes before it. The quotes are
+/// counted with SIMD (the whole buffer once, then back from its end newline by newline),
+/// never stepped through one by one.
+fn last_unquoted_newline_end(buffer: &[u8], quote: u8) -> Option<usize> {
+    let odd = |bytes: &[u8]| memchr::memchr_iter(quote, bytes).count() % 2 == 1;
+    let mut odd_before = odd(buffer);
+    let mut upto = buffer.len();
+    while let Some(newline) = memchr::memrchr(b'\n', &buffer[..upto]) {
+        odd_before ^= odd(&buffer[newline..upto]);
+        if !odd_before {
+            return Some(newline + 1);
+        }
+        upto = newline;
+    }
+    None
+}
+
+#[cfg(test)]
+mod record_end_tests {
+    use super::last_unquoted_newline_end;
+    use proptest::prelude::*;
+
+    /// The newline-by-newline reference: toggle at every quote.
+    fn stepping(buffer: &[u8]) -> Option<usize> {
         let mut quoted = false;
         let mut end = None;
-        for i in memchr::memchr2_iter(quote, b'\n', buffer) {
-            if buffer[i] == quote {
+        for (i, &b) in buffer.iter().enumerate() {
+            if b == b'"' {
                 quoted = !quoted;
-            } else if !quoted {
+            } else if b == b'\n' && !quoted {
                 end = Some(i + 1);
             }
         }
         end
+    }
+
+    #[test]
+    fn a_newline_inside_quotes_does_not_end_a_record() {
+        assert_eq!(
+            last_unquoted_newline_end(b"a,\"x\ny\"\nb,\"z\n", b'"'),
+            Some(8)
+        );
+        assert_eq!(last_unquoted_newline_end(b"\"x\ny", b'"'), None);
+        assert_eq!(last_unquoted_newline_end(b"a\"\"\n", b'"'), Some(4));
+    }
+
+    proptest! {
+        #[test]
+        fn counting_quotes_agrees_with_stepping_through_them(
+            bytes in prop::collection::vec(prop::sample::select(vec![b'a', b'"', b'\n']), 0..64)
+        ) {
+            prop_assert_eq!(last_unquoted_newline_end(&bytes, b'"'), stepping(&bytes));
+        }
     }
 }
