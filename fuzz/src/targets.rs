@@ -55,28 +55,30 @@ pub fn read_csv(data: &[u8]) {
 }
 
 /// Wherever the SIMD field split (`csv_fields::split_plain`) takes the bytes, for one to four
-/// columns, arrow-csv's `csv_core` reads them without error into the same fields (its nulls
-/// being the split's empty strings).
+/// columns with and without a header, arrow-csv's `csv_core` reads them without error into the
+/// same fields (its nulls being the split's empty strings).
 fn check_csv_fast_split(bytes: &[u8], delimiter: u8) {
-    for columns in 1..=4 {
+    for (columns, header) in (1..=4).flat_map(|c| [(c, false), (c, true)]) {
         let fields: Vec<Field> = (0..columns)
             .map(|i| Field::new(format!("c{i}"), DataType::Utf8, true))
             .collect();
         let schema: SchemaRef = Arc::new(Schema::new(fields));
-        let Some(fast) = split_plain(bytes, false, delimiter, &schema) else {
+        let Some(fast) = split_plain(bytes, header, delimiter, &schema) else {
             continue;
         };
         let reader = arrow::csv::ReaderBuilder::new(schema.clone())
             .with_delimiter(delimiter)
+            .with_header(header)
             .build(std::io::Cursor::new(bytes))
             .expect("arrow-csv opens the bytes");
         let batches = reader.collect::<Result<Vec<_>, _>>();
         let batches = batches.expect("csv_core reads what the SIMD split took");
         let core = arrow::compute::concat_batches(&schema, &batches).expect("one schema");
+        let case = format!("{columns} columns, header {header}");
         assert_eq!(
             fast.num_rows(),
             core.num_rows(),
-            "rows of the SIMD split, {columns} columns"
+            "rows of the SIMD split, {case}"
         );
         for (ours, theirs) in fast.columns().iter().zip(core.columns()) {
             let (ours, theirs) = (ours.as_string::<i32>(), theirs.as_string::<i32>());
@@ -86,7 +88,7 @@ fn check_csv_fast_split(bytes: &[u8], delimiter: u8) {
                 } else {
                     theirs.value(row)
                 };
-                assert_eq!(ours.value(row), expected, "row {row}, {columns} columns");
+                assert_eq!(ours.value(row), expected, "row {row}, {case}");
             }
         }
     }

@@ -47,13 +47,17 @@ pub fn split_plain(
         .flexible(true)
         .from_reader(Cursor::new(body));
     let mut scratch = Vec::new();
-    let mut first = skip_header;
+    let mut header = skip_header;
     while let Some(record) = reader.read_byte_record().ok()? {
-        if std::mem::take(&mut first) {
-            continue;
-        }
+        // The header is checked like any record: where simd-csv ends it decides every row.
         if record.len() != columns {
             return None;
+        }
+        if std::mem::take(&mut header) {
+            for field in record.iter() {
+                field_value(field, &mut scratch)?;
+            }
+            continue;
         }
         for (field, builder) in record.iter().zip(&mut builders) {
             builder.append_value(field_value(field, &mut scratch)?);
@@ -135,6 +139,10 @@ mod tests {
         split_plain(body.as_bytes(), false, b',', &strings(columns)).map(|b| rows(&b))
     }
 
+    fn split_after_header(body: &str, columns: usize) -> Option<Vec<Vec<String>>> {
+        split_plain(body.as_bytes(), true, b',', &strings(columns)).map(|b| rows(&b))
+    }
+
     #[test]
     fn quoted_fields_lose_their_quotes_and_doubled_quotes_become_one() {
         let got = split("a,\"b,\"\"c\"\"\nd\"\r\n\"\",x\n\n", 2).unwrap();
@@ -169,9 +177,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_header_simd_csv_would_end_elsewhere_is_handed_back() {
+        // A quote inside the header's unquoted field: simd-csv would read on to the end.
+        assert_eq!(split_after_header("na\"me,x\n1,2\n3,4\n", 2), None);
+        assert_eq!(
+            split_after_header("name,x\n1,2\n", 2),
+            Some(vec![vec!["1".into(), "2".into()]])
+        );
+    }
+
     /// What arrow-csv (`csv_core`) gives for `body`, nulls as `""`, or `None` on its error.
-    fn csv_core(body: &[u8], columns: usize) -> Option<Vec<Vec<String>>> {
+    fn csv_core(body: &[u8], columns: usize, header: bool) -> Option<Vec<Vec<String>>> {
         let reader = arrow::csv::ReaderBuilder::new(strings(columns))
+            .with_header(header)
             .with_batch_size(1 << 20)
             .build(Cursor::new(body))
             .ok()?;
@@ -212,15 +231,20 @@ mod tests {
 
     proptest! {
         #[test]
-        fn what_it_splits_is_what_csv_core_gives(text in csv_text(), columns in 1..4usize) {
-            if let Some(ours) = split(&text, columns) {
-                prop_assert_eq!(Some(ours), csv_core(text.as_bytes(), columns));
+        fn what_it_splits_is_what_csv_core_gives(
+            text in csv_text(), columns in 1..4usize, header: bool
+        ) {
+            let ours = split_plain(text.as_bytes(), header, b',', &strings(columns));
+            if let Some(ours) = ours.map(|b| rows(&b)) {
+                prop_assert_eq!(Some(ours), csv_core(text.as_bytes(), columns, header));
             }
         }
 
         #[test]
-        fn csv_as_writers_write_it_is_split_here((text, columns) in written_csv()) {
-            prop_assert_eq!(split(&text, columns), csv_core(text.as_bytes(), columns));
+        fn csv_as_writers_write_it_is_split_here((text, columns) in written_csv(), header: bool) {
+            let ours = split_plain(text.as_bytes(), header, b',', &strings(columns));
+            let ours = ours.map(|b| rows(&b));
+            prop_assert_eq!(ours, csv_core(text.as_bytes(), columns, header));
         }
     }
 
