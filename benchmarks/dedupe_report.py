@@ -179,9 +179,14 @@ def render(report: dict, png: Path) -> str:
         "gives no row indices. axolotl and fast-axolotl run on the smaller subset. "
         "Text with the read included is bound by the Parquet read (zstd and string "
         "decoding, the same work polars does); the in-memory rows show the hashing alone. "
-        "This shared machine's speed varies between runs (the int32 case below took 0.42 s "
-        "on 2026-11-22 and 0.74 s here with the same hashing code; the five-column case "
-        "0.15-0.16 s in runs of its own, 0.28 s here): compare ratios within one run.",
+        "This shared machine's speed varies between runs (the int32 case took 0.42 s on "
+        "2026-11-22, 0.74 s on 2026-12-01 and 0.80 s on 2026-12-02 with the same hashing "
+        "code; the five-column case 0.15-0.28 s across runs, and axolotl's own "
+        "`_deduplicate_dataset` 55-63 s on it, which moved that ratio between 225x and "
+        "292x): compare ratios within one run. The five-column case is bound by memory "
+        "bandwidth: its ~6.3 KB a row are read from memory once (1.26 GB; the width check of "
+        "the `int64` columns takes the cache misses, a `perf` profile shows), then narrowed "
+        "and hashed from cache.",
         "",
         "| workload | case | wall s | CPU s | CPU µs/row | ratio | extra RSS MB | bytes/row |",
         "|---|---|---|---|---|---|---|---|",
