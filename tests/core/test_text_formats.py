@@ -143,6 +143,24 @@ def test_csv_and_tsv_equal_pyarrow(tmp_path, codec, delimiter):
     assert axolotl_fast.read(path, batch_size=64).to_table().equals(expected)
 
 
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"a,b\nx,y\n\xff,z\n", "invalid UTF-8 data for line 3 and field 1"),
+        # "é" is \xc3\xa9 cut by the delimiter: the chunk is UTF-8, neither field is
+        # (arrow-csv checks the chunk as a whole and passed them on).
+        (b"a,b\nx,y\n\xc3,\xa9\n", 'column "a" holds a field that is not UTF-8'),
+    ],
+)
+def test_a_csv_field_that_is_not_utf8_is_an_error(tmp_path, content, match):
+    path = write(tmp_path, "bad.csv", content)
+    # pyarrow makes such a column binary; ours are string columns, so it is an error.
+    assert pa_csv.read_csv(path).schema.field("a").type == pa.binary()
+    with pytest.raises(DataFormatError, match=match) as caught:
+        axolotl_fast.read(path).to_table()
+    assert caught.value.path == str(path)
+
+
 def test_text_gives_one_row_per_line(tmp_path):
     path = write(tmp_path, "notes.txt", b"first\r\nsecond\n\n  third  \nlast")
     table = axolotl_fast.read(path).to_table()

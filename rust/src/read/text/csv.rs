@@ -220,7 +220,29 @@ fn split_with_csv_core(context: &CsvContext, chunk: &Chunk) -> Result<RecordBatc
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| locate(&context.path, chunk, &err.into()))?;
-    Ok(arrow::compute::concat_batches(&context.strings, &batches)?)
+    let strings = arrow::compute::concat_batches(&context.strings, &batches)?;
+    check_utf8_fields(&strings).map_err(|err| locate(&context.path, chunk, &err))?;
+    Ok(strings)
+}
+
+/// arrow-csv validates a chunk's UTF-8 as a whole, then cuts the fields out without checking
+/// each one: `\xc3,\xa9` (an `é` cut by the delimiter) gives two fields that are not UTF-8.
+/// Checks every field of every string column.
+fn check_utf8_fields(strings: &RecordBatch) -> Result<()> {
+    for (column, field) in strings.columns().iter().zip(strings.schema().fields()) {
+        let Some(values) = column.as_string_opt::<i32>() else {
+            continue;
+        };
+        let (offsets, bytes, nulls) = values.clone().into_parts();
+        if let Err(err) = StringArray::try_new(offsets, bytes, nulls) {
+            let reason = format!(
+                "column {:?} holds a field that is not UTF-8: {err}",
+                field.name()
+            );
+            return Err(Error::data_format(Location::default(), reason));
+        }
+    }
+    Ok(())
 }
 
 /// The ladder step each column of an explicit `schema` is parsed with; the schema must name
