@@ -372,7 +372,9 @@ def test_ctrl_c_stops_a_long_read(tmp_path):
     path = write(tmp_path, "long.jsonl.gz", member * 40)
     script = textwrap.dedent(
         f"""
-        import time, axolotl_fast
+        import signal, time, axolotl_fast
+        # A parent that ignores SIGINT (a test runner's worker) passes that on: restore it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         reader = axolotl_fast.read({str(path)!r}, batch_size=10**9)
         start = time.monotonic()
         try:  # a SIGINT right after "reading" must land inside the try
