@@ -29,6 +29,12 @@ const CSV_QUOTES: &[u8] = b"a,b\n\"x\"\"y\",\"1\n2\"\n\"\",3\n\"end\",\"q\"\"\n\
 /// which it hands to csv_core.
 const CSV_SIMD_AND_BACK: &[u8] =
     b"a,b\r\n\"x,\"\"y\"\"\",1\r\n\"\",\"\"\"\"\r\n\r\njoh\"n,2\n3,4\r5,6\n";
+/// Lines the quick SIMD check vouches for (escapes, a surrogate pair, nested turns, a
+/// timestamp), then ones it hands to the serde walk: a lone surrogate, text after the record,
+/// a key twice, `-0` in an integer column; skipped with `on_error="skip"`.
+const JSONL_QUICK_AND_BACK: &[u8] = b"{\"s\": \"a\\n\\\"b\\\" \\ud83d\\ude42\", \"i\": 1, \"t\": \"2020-01-02 03:04:05\", \"turns\": [{\"from\": \"x\", \"value\": \"y\"}]}\n\
+{\"s\": \"\\ud800\", \"i\": 2}\n{\"s\": \"c\", \"i\": 3}}\n{\"s\": \"d\", \"s\": \"e\"}\n{\"i\": -0}\n\
+{\"turns\": [{\"value\": \"v\", \"from\": \"w\"}], \"i\": -9223372036854775808}\n";
 const TSV: &[u8] = b"text\tn\tx\nhello\t1\t0.5\nworld\t\t2.5\n";
 const TEXT: &[u8] = b"first line\nsecond line\r\n\nlast line without newline";
 
@@ -178,6 +184,11 @@ fn text_seeds() -> Vec<Seed> {
                 0,
                 b"{\"a\": 1}\n{\"a\": \"x\"}\n\n{\"a\": 2.5}\n{\"a\": 3}\n",
             ),
+        ),
+        (
+            "read_jsonl",
+            "quick_check_and_back".into(),
+            case(0x05, 0, JSONL_QUICK_AND_BACK),
         ),
         (
             "read_csv",

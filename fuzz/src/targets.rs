@@ -15,6 +15,8 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use axolotl_fast::read::Compression;
 use axolotl_fast::read::text::csv_fields::split_plain;
+use axolotl_fast::read::text::json_kinds::{Mode, walk_record};
+use axolotl_fast::read::text::json_quick::record_fits;
 
 use crate::compress::Codec;
 use crate::pack_check::{self, PackCase};
@@ -36,12 +38,43 @@ pub fn read_ipc(data: &[u8]) {
 }
 
 /// JSON Lines and `.json` (array or lines): the variant names the file `input.jsonl` or
-/// `input.json`. Options bit 6 passes a fixed `schema=`.
+/// `input.json`. Options bit 6 passes a fixed `schema=`. Beyond the shared invariants, the
+/// quick SIMD check vouches only for lines the serde walk passes.
 pub fn read_jsonl(data: &[u8]) {
     const NAMES: [&str; 2] = ["input.jsonl", "input.json"];
     let (options, variant, bytes) = split(data);
     let name = NAMES[usize::from(variant) % NAMES.len()];
     fuzz_read(name, Settings::from_byte(options, true), bytes);
+    check_json_quick(bytes);
+}
+
+/// With columns inferred from the lines themselves (as the reader infers them), every line
+/// `json_quick::record_fits` vouches for passes the serde walk of `json_kinds`.
+fn check_json_quick(bytes: &[u8]) {
+    let lines: Vec<&[u8]> = bytes
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut fields = Vec::new();
+    for line in &lines {
+        let mut widened = fields.clone();
+        if let Ok(Ok(())) = walk_record(line, &mut widened, Mode::Infer) {
+            fields = widened;
+        }
+    }
+    for line in lines {
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if record_fits(text, &fields) {
+            let walked = walk_record(line, &mut fields.clone(), Mode::Check);
+            assert!(
+                matches!(walked, Ok(Ok(()))),
+                "vouched for {text:?}: {walked:?}"
+            );
+        }
+    }
 }
 
 /// CSV and TSV: the variant names the file `input.csv` or `input.tsv`. Options bit 6 passes

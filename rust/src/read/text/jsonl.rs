@@ -4,8 +4,10 @@
 //! pyarrow's rules ([`json_kinds`](super::json_kinds)); every record, the first chunk's
 //! included, is then checked against them before arrow-json decodes it, so a value that does
 //! not fit (a string in a number column, a fraction in an integer column, a new key) is an
-//! error naming the line, never a silent conversion. Blank lines are skipped, a UTF-8 BOM and
-//! CRLF line ends are accepted, as in pyarrow.
+//! error naming the line, never a silent conversion. The check is sonic-rs's SIMD scan
+//! ([`json_quick`](super::json_quick)) where it vouches for a whole chunk, the serde walk
+//! elsewhere. Blank lines are skipped, a UTF-8 BOM and CRLF line ends are accepted, as in
+//! pyarrow.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use arrow::json::ReaderBuilder;
 
 use super::json_array::ArrayToLines;
 use super::json_kinds::{self, Kind, Mode};
+use super::json_quick;
 use super::timestamps;
 use super::{Chunk, OnError, OrderedDecode, RecordChunks, SkipLog, Skipped};
 use crate::error::{Error, Location, Result};
@@ -190,9 +193,48 @@ impl JsonContext {
 
 /// Checks every record of `chunk` and decodes the good ones into one batch.
 ///
-/// When every record passes (the common case), arrow-json decodes the chunk's own bytes; only
-/// a chunk with a skipped record, or one arrow-json refuses, is copied record by record first.
+/// A chunk the quick check vouches for is decoded at once; any other is walked record by
+/// record, which names (or skips) the records that do not fit.
 fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
+    let batch = match decode_quick(context, chunk) {
+        Some(batch) => batch,
+        None => match decode_walked(context, chunk)? {
+            Some(batch) => batch,
+            None => return Ok(Vec::new()),
+        },
+    };
+    Ok(vec![timestamps::convert_batch(
+        batch,
+        &context.fields,
+        &context.schema,
+    )?])
+}
+
+/// Decodes a chunk whose records [`json_quick`] vouches for (the common case) straight from
+/// its bytes; `None` if it cannot vouch for one of them or arrow-json refuses the chunk.
+fn decode_quick(context: &JsonContext, chunk: &Chunk) -> Option<RecordBatch> {
+    let text = std::str::from_utf8(&chunk.bytes).ok()?;
+    let base = chunk.bytes.as_ptr() as usize;
+    let mut count = 0;
+    for (_, _, bytes) in records(chunk) {
+        let start = (bytes.as_ptr() as usize).checked_sub(base)?;
+        let record = text.get(start..start + bytes.len())?;
+        if !json_quick::record_fits(record, &context.fields) {
+            return None;
+        }
+        count += 1;
+    }
+    if count == 0 {
+        return None;
+    }
+    decode_checked(context, body(chunk), count).ok()
+}
+
+/// Walks every record of `chunk` (serde) and decodes the good ones; `None` if none is.
+///
+/// When every record passes, arrow-json decodes the chunk's own bytes; only a chunk with a
+/// skipped record, or one arrow-json refuses, is copied record by record first.
+fn decode_walked(context: &JsonContext, chunk: &Chunk) -> Result<Option<RecordBatch>> {
     let mut fields = context.fields.clone();
     let mut good = Vec::new();
     let mut all_good = true;
@@ -213,20 +255,15 @@ fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>
         }
     }
     if good.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let direct = all_good
         .then(|| decode_checked(context, body(chunk), good.len()).ok())
         .flatten();
-    let batch = match direct {
-        Some(batch) => batch,
-        None => decode_copied(context, &good)?,
-    };
-    Ok(vec![timestamps::convert_batch(
-        batch,
-        &context.fields,
-        &context.schema,
-    )?])
+    match direct {
+        Some(batch) => Ok(Some(batch)),
+        None => decode_copied(context, &good).map(Some),
+    }
 }
 
 /// The chunk's bytes without a leading UTF-8 BOM (only the file's first chunk has one).

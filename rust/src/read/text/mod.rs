@@ -10,6 +10,9 @@ pub mod csv_fields;
 pub mod iso8601;
 pub mod json_array;
 pub mod json_kinds;
+pub mod json_quick;
+#[cfg(test)]
+mod json_quick_tests;
 pub mod jsonl;
 pub mod lines;
 pub mod ordered;
