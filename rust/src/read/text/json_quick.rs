@@ -10,15 +10,23 @@
 //! syntax) except two things this module adds: that a `\u` escape has four hex digits and
 //! pairs its surrogates, and that nothing follows the record's closing brace. Its skip is
 //! recursive, so a record with more than [`MAX_BRACKETS`] brackets is left to the walk.
+//!
+//! The caller checks that a chunk is UTF-8 once, with SIMD (`simdutf8`), and hands `&str`
+//! records, so sonic-rs does not check each record again.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use sonic_rs::{LazyValue, to_array_iter, to_object_iter};
 
 use super::iso8601::parse_timestamp_seconds;
 use super::json_kinds::Kind;
 
-/// Records with more `[` and `{` bytes than this are not checked here: sonic-rs skips nested
-/// values recursively (~250 bytes of stack a level), so this bounds its depth.
-const MAX_BRACKETS: usize = 1024;
+/// Records longer than this with more `[` and `{` bytes than this are not checked here:
+/// sonic-rs skips nested values recursively, and this bounds its depth. A level takes ~250
+/// bytes of stack in a release build (so ~256 KiB here) but tens of KiB in a debug build,
+/// where a 2 MiB thread stack holds only ~40 levels. Shorter records cannot nest deeper.
+pub const MAX_BRACKETS: usize = if cfg!(debug_assertions) { 16 } else { 1024 };
 /// Kinds nested deeper than this are left to the walk (`serde_json` stops at 128 levels).
 const MAX_DEPTH: usize = 100;
 
@@ -116,40 +124,47 @@ fn is_plain_timestamp(raw: &str) -> bool {
 
 /// True if every `\u` escape in the quoted string `raw` has four hex digits and every
 /// surrogate escape is a high one followed by a low one (sonic-rs's skip checks neither; the
-/// other escapes it has checked).
+/// other escapes it has checked). Only `\u` is searched for, so text with other escapes
+/// (newlines, quotes) costs one SIMD pass.
 fn escapes_are_valid(raw: &str) -> bool {
     let bytes = raw.as_bytes();
-    let mut at = 0;
-    while let Some(offset) = memchr::memchr(b'\\', &bytes[at..]) {
-        let escape = at + offset;
-        if bytes.get(escape + 1) != Some(&b'u') {
-            at = escape + 2;
+    let mut paired_up_to = 0;
+    for at in UNICODE_ESCAPE.find_iter(bytes) {
+        if at < paired_up_to || !starts_escape(bytes, at) {
             continue;
         }
-        let Some(unit) = hex_unit(bytes, escape) else {
-            return false;
-        };
-        at = escape + 6;
-        if (0xDC00..0xE000).contains(&unit) {
-            return false;
-        }
-        if (0xD800..0xDC00).contains(&unit) {
-            let low = (bytes.get(at) == Some(&b'\\'))
-                .then(|| hex_unit(bytes, at))
-                .flatten();
-            if !low.is_some_and(|low| (0xDC00..0xE000).contains(&low)) {
-                return false;
+        match hex_unit(bytes, at) {
+            Some(0xD800..0xDC00) => {
+                if !hex_unit(bytes, at + 6).is_some_and(|low| (0xDC00..0xE000).contains(&low)) {
+                    return false;
+                }
+                paired_up_to = at + 12;
             }
-            at += 6;
+            Some(0xDC00..0xE000) | None => return false,
+            Some(_) => {}
         }
     }
     true
 }
 
+/// `\u`, the text searched for.
+static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
+
+/// True if the backslash at `at` starts an escape: it ends a run of an odd number of
+/// backslashes (in a valid string, the others escape each other).
+fn starts_escape(bytes: &[u8], at: usize) -> bool {
+    let run = bytes[..=at]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'\\')
+        .count();
+    run % 2 == 1
+}
+
 /// The code unit of the `\uXXXX` escape at `escape`, if it is one.
 fn hex_unit(bytes: &[u8], escape: usize) -> Option<u32> {
     let digits = bytes.get(escape + 2..escape + 6)?;
-    if bytes.get(escape + 1) != Some(&b'u') || !digits.iter().all(u8::is_ascii_hexdigit) {
+    if bytes.get(escape..escape + 2) != Some(b"\\u") || !digits.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()

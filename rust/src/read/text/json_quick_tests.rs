@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::json_kinds::{Kind, Mode, walk_record};
-use super::json_quick::record_fits;
+use super::json_quick::{MAX_BRACKETS, record_fits};
 
 fn walk_passes(record: &str, fields: &[(String, Kind)]) -> bool {
     let mut fields = fields.to_vec();
@@ -81,6 +81,22 @@ fn deep_nesting_is_handed_to_the_walk_without_overflowing_the_stack() {
     let deep = format!(r#"{{"s": {}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     let outcome = std::thread::Builder::new()
         .stack_size(256 * 1024)
+        .spawn(move || record_fits(&deep, &fields))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(!outcome);
+}
+
+#[test]
+fn the_deepest_record_it_checks_fits_in_a_worker_threads_stack() {
+    // As many brackets as MAX_BRACKETS lets through, all nested, checked on a thread with
+    // rayon's (and std's) default stack of 2 MiB.
+    let fields = vec![("s".to_owned(), Kind::Str)];
+    let depth = MAX_BRACKETS - 1;
+    let deep = format!(r#"{{"s":{}{}}}"#, "[".repeat(depth), "]".repeat(depth));
+    let outcome = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
         .spawn(move || record_fits(&deep, &fields))
         .unwrap()
         .join()

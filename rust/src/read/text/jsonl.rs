@@ -213,7 +213,7 @@ fn decode_chunk(context: &JsonContext, chunk: &Chunk) -> Result<Vec<RecordBatch>
 /// Decodes a chunk whose records [`json_quick`] vouches for (the common case) straight from
 /// its bytes; `None` if it cannot vouch for one of them or arrow-json refuses the chunk.
 fn decode_quick(context: &JsonContext, chunk: &Chunk) -> Option<RecordBatch> {
-    let text = std::str::from_utf8(&chunk.bytes).ok()?;
+    let text = simdutf8::basic::from_utf8(&chunk.bytes).ok()?;
     let base = chunk.bytes.as_ptr() as usize;
     let mut count = 0;
     for (_, _, bytes) in records(chunk) {
