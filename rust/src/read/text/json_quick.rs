@@ -30,27 +30,19 @@ pub const MAX_BRACKETS: usize = if cfg!(debug_assertions) { 16 } else { 1024 };
 /// Kinds nested deeper than this are left to the walk (`serde_json` stops at 128 levels).
 const MAX_DEPTH: usize = 100;
 
-/// True if the serde walk would pass every one of `records` (trimmed object texts, valid
-/// UTF-8) against `fields`; false if any is not certainly good.
-pub fn records_fit<'a>(
-    mut records: impl Iterator<Item = &'a str>,
-    fields: &[(String, Kind)],
-) -> bool {
-    records.all(|record| record_fits(record, fields))
-}
-
 /// True if `record` (one trimmed JSON object) certainly fits `fields`.
 pub fn record_fits(record: &str, fields: &[(String, Kind)]) -> bool {
     let bytes = record.as_bytes();
-    if memchr::memchr2_iter(b'[', b'{', bytes)
-        .nth(MAX_BRACKETS)
-        .is_some()
+    if bytes.len() > MAX_BRACKETS
+        && memchr::memchr2_iter(b'[', b'{', bytes)
+            .nth(MAX_BRACKETS)
+            .is_some()
     {
         return false;
     }
     match object_fits(record, fields, 0) {
         // `{`, whitespace, `}`: sonic-rs has read no further than that.
-        Some(0) => bytes.ends_with(b"}") && trim_json_whitespace(&bytes[1..]) == b"}",
+        Some(0) => bytes.get(1..).map(trim_json_whitespace) == Some(b"}"),
         // Only whitespace and the closing brace after the last value.
         Some(end) => bytes
             .get(end..)
@@ -118,8 +110,8 @@ fn is_int64(raw: &str) -> bool {
 
 /// A string without escapes that is a second-precision ISO 8601 timestamp.
 fn is_plain_timestamp(raw: &str) -> bool {
-    let inner = &raw[1..raw.len() - 1];
-    !inner.contains('\\') && parse_timestamp_seconds(inner).is_some()
+    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    inner.is_some_and(|inner| !inner.contains('\\') && parse_timestamp_seconds(inner).is_some())
 }
 
 /// True if every `\u` escape in the quoted string `raw` has four hex digits and every
